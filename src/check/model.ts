@@ -1,0 +1,459 @@
+import { decode, encode } from '../core/plain.ts';
+import type { Message } from '../core/protocol.ts';
+import type { InFlight, NodeView, OutputRecord, World } from '../core/properties.ts';
+import { recoveredState, stepNode } from '../core/step.ts';
+import type { Effect, NodeEvent } from '../core/step.ts';
+import type { Action } from '../core/trace.ts';
+import type { Instance } from './instance.ts';
+import type { InternTable } from './intern.ts';
+
+/**
+ * The protocol compiled to an integer transition system. A global state is an Int32Array:
+ *
+ *   [flags, local_0 .. local_{n-1}, m, msg_1 .. msg_m, k, out_1 .. out_k]
+ *
+ * flags holds the crashes used (low byte) and the `eventually` properties still pending (above it);
+ * local_i is the interned (crashed, timers, state) of node i; messages in flight are interned
+ * (from, to, payload), kept sorted by id (unordered) or grouped by channel in send order (ordered);
+ * outputs are a sorted set of interned (node, value).
+ *
+ * Handlers are pure, so the result of a node handling an event depends only on the node's local id
+ * and the event's id: it is computed once and memoized.
+ */
+export const Kind = { Timer: 0, Deliver: 1, Drop: 2, Crash: 3, Recover: 4 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+interface Local {
+  readonly crashed: boolean;
+  readonly timers: readonly string[];
+  readonly state: unknown;
+  readonly encodedState: string;
+}
+
+interface Result {
+  readonly local: number;
+  readonly sends: Int32Array;
+  readonly outputs: Int32Array;
+}
+
+interface Msg {
+  readonly from: number;
+  readonly to: number;
+  readonly channel: number;
+  readonly msg: Message;
+}
+
+/** Actions of one state, as parallel arrays of (kind, node, argument). */
+export class ActionList {
+  kind = new Int32Array(64);
+  node = new Int32Array(64);
+  arg = new Int32Array(64);
+  length = 0;
+  push(kind: number, node: number, arg: number): void {
+    if (this.length === this.kind.length) {
+      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
+      this.kind = grow(this.kind); this.node = grow(this.node); this.arg = grow(this.arg);
+    }
+    this.kind[this.length] = kind;
+    this.node[this.length] = node;
+    this.arg[this.length] = arg;
+    this.length++;
+  }
+}
+
+export class Model {
+  readonly n: number;
+  private readonly locals: (Local | undefined)[] = [];
+  private readonly msgs: (Msg | undefined)[] = [];
+  private readonly memo: (Map<number, Result> | undefined)[] = [];
+  private readonly crashMemo: Map<number, number>[];
+  private readonly recoverMemo: Map<number, Result>[];
+  private readonly timerIds: Map<string, number>[];
+  private readonly timerNames: (string | undefined)[] = [];
+  private readonly views: Map<number, NodeView>[];
+  private readonly startResults: Result[];
+  private tmp = new Int32Array(256);
+  readonly eventuallyMask: number;
+
+  constructor(readonly inst: Instance, readonly intern: InternTable) {
+    this.n = inst.topo.ids.length;
+    this.crashMemo = Array.from({ length: this.n }, () => new Map());
+    this.recoverMemo = Array.from({ length: this.n }, () => new Map());
+    this.timerIds = Array.from({ length: this.n }, () => new Map());
+    this.views = Array.from({ length: this.n }, () => new Map());
+    const eventually = inst.properties.filter((p) => p.kind === 'eventually').length;
+    if (eventually > 23) throw new Error('at most 23 eventually properties are supported');
+    this.eventuallyMask = ((1 << eventually) - 1) << 8;
+    this.startResults = inst.topo.ids.map((_, i) => this.run(i, null, [], { kind: 'start' }));
+  }
+
+  // ---- interning -------------------------------------------------------------------------------
+
+  private localId(crashed: boolean, timers: readonly string[], encodedState: string): number {
+    return this.intern.id(`L[${crashed ? 1 : 0},${encode(timers)},${encodedState}]`);
+  }
+
+  local(id: number): Local {
+    let l = this.locals[id];
+    if (!l) {
+      const text = this.intern.text(id);
+      const [crashed, timers, state] = decode<[number, string[], unknown]>(text.slice(1));
+      // The state's canonical text is what follows the two leading fields.
+      const encodedState = encode(state);
+      l = { crashed: crashed === 1, timers, state, encodedState };
+      this.locals[id] = l;
+    }
+    return l;
+  }
+
+  msgId(from: number, to: number, msg: Message): number {
+    return this.intern.id(`M[${from},${to},${encode(msg)}]`);
+  }
+
+  msg(id: number): Msg {
+    let m = this.msgs[id];
+    if (!m) {
+      const [from, to, msg] = decode<[number, number, Message]>(this.intern.text(id).slice(1));
+      m = { from, to, channel: from * this.n + to, msg };
+      this.msgs[id] = m;
+    }
+    return m;
+  }
+
+  private outputId(node: number, value: unknown): number {
+    return this.intern.id(`O[${node},${encode(value)}]`);
+  }
+
+  output(id: number): OutputRecord {
+    const [node, value] = decode<[number, never]>(this.intern.text(id).slice(1));
+    return { node: this.inst.topo.ids[node], value };
+  }
+
+  private timerId(node: number, name: string): number {
+    let id = this.timerIds[node].get(name);
+    if (id === undefined) {
+      id = this.intern.id(`T[${node},${encode(name)}]`);
+      this.timerIds[node].set(name, id);
+      this.timerNames[id] = name;
+    }
+    return id;
+  }
+
+  // ---- node steps ------------------------------------------------------------------------------
+
+  /** Runs a handler and interns its outcome; `timers` are the node's armed timers going in. */
+  private run(node: number, state: unknown, timers: readonly string[], event: NodeEvent): Result {
+    const res = stepNode(this.inst.topo, node, state, event);
+    return this.intern_(node, res.encoded, timers, res.effects);
+  }
+
+  private intern_(node: number, encodedState: string, timersIn: readonly string[], effects: readonly Effect[]): Result {
+    const timers = new Set(timersIn);
+    const sends: number[] = [];
+    const outputs: number[] = [];
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'send': sends.push(this.msgId(node, this.inst.topo.index.get(e.to)!, e.msg)); break;
+        case 'setTimer': timers.add(e.name); break;
+        case 'cancelTimer': timers.delete(e.name); break;
+        case 'output': outputs.push(this.outputId(node, e.value)); break;
+      }
+    }
+    return {
+      local: this.localId(false, [...timers].sort(), encodedState),
+      sends: Int32Array.from(sends),
+      outputs: Int32Array.from(new Set(outputs)).sort(),
+    };
+  }
+
+  private handle(node: number, localId: number, eventId: number, event: () => NodeEvent): Result {
+    let table = this.memo[localId];
+    if (!table) this.memo[localId] = table = new Map();
+    let r = table.get(eventId);
+    if (!r) {
+      const l = this.local(localId);
+      const ev = event();
+      const timers = ev.kind === 'timer' ? l.timers.filter((t) => t !== ev.name) : l.timers;
+      r = this.run(node, l.state, timers, ev);
+      table.set(eventId, r);
+    }
+    return r;
+  }
+
+  private crash(node: number, localId: number): number {
+    let r = this.crashMemo[node].get(localId);
+    if (r === undefined) {
+      const l = this.local(localId);
+      const decl = this.inst.topo.decls[node];
+      const start = this.local(this.startResults[node].local);
+      // Crash-stop keeps the state for inspection; crash-recover keeps only what survives a restart.
+      const kept = this.inst.network.crashMode === 'recover' ? recoveredState(decl, l.state, start.state) : l.state;
+      r = this.localId(true, [], encode(kept));
+      this.crashMemo[node].set(localId, r);
+    }
+    return r;
+  }
+
+  private recover(node: number, localId: number): Result {
+    let r = this.recoverMemo[node].get(localId);
+    if (!r) {
+      const l = this.local(localId);
+      const decl = this.inst.topo.decls[node];
+      const res = stepNode(this.inst.topo, node, null, { kind: 'start' });
+      const restored = recoveredState(decl, l.state, res.state);
+      r = this.intern_(node, encode(restored), [], res.effects);
+      this.recoverMemo[node].set(localId, r);
+    }
+    return r;
+  }
+
+  // ---- global states ---------------------------------------------------------------------------
+
+  initial(): Int32Array {
+    const n = this.n;
+    const sends: number[] = [];
+    const outs: number[] = [];
+    const locals = this.startResults.map((r) => r.local);
+    for (const r of this.startResults) { sends.push(...r.sends); outs.push(...r.outputs); }
+    const msgs = this.arrangeMessages(sends);
+    const outputs = [...new Set(outs)].sort((a, b) => a - b);
+    const v = new Int32Array(n + 3 + msgs.length + outputs.length);
+    v[0] = this.eventuallyMask;
+    v.set(locals, 1);
+    v[n + 1] = msgs.length;
+    v.set(msgs, n + 2);
+    v[n + 2 + msgs.length] = outputs.length;
+    v.set(outputs, n + 3 + msgs.length);
+    return v;
+  }
+
+  /** Messages in canonical order, from an arbitrary list of ids. */
+  arrangeMessages(ids: number[]): number[] {
+    let list = this.inst.network.duplicating ? [...new Set(ids)] : [...ids];
+    if (this.inst.network.ordering === 'ordered') {
+      list = list.map((id, i) => [id, i]).sort((a, b) => this.msg(a[0]).channel - this.msg(b[0]).channel || a[1] - b[1]).map((p) => p[0]);
+    } else {
+      list.sort((a, b) => a - b);
+    }
+    return list;
+  }
+
+  /** Every action enabled in `v`, in a fixed order: timers, deliveries, drops, crashes, recoveries. */
+  enumerate(v: Int32Array, out: ActionList): void {
+    out.length = 0;
+    const n = this.n;
+    const net = this.inst.network;
+    const ordered = net.ordering === 'ordered';
+    for (let i = 0; i < n; i++) {
+      const l = this.local(v[1 + i]);
+      if (l.crashed) continue;
+      for (const t of l.timers) out.push(Kind.Timer, i, this.timerId(i, t));
+    }
+    const m = v[n + 1];
+    const start = n + 2;
+    for (let p = start; p < start + m; p++) {
+      const id = v[p];
+      if (ordered) {
+        if (p > start && this.msg(v[p - 1]).channel === this.msg(id).channel) continue;
+      } else if (p > start && v[p - 1] === id) continue;
+      const to = this.msg(id).to;
+      if (!this.local(v[1 + to]).crashed) out.push(Kind.Deliver, to, p);
+    }
+    if (net.lossy) {
+      for (let p = start; p < start + m; p++) {
+        if (!ordered && p > start && v[p - 1] === v[p]) continue;
+        out.push(Kind.Drop, this.msg(v[p]).to, p);
+      }
+    }
+    const crashed = v[0] & 0xff;
+    for (let i = 0; i < n; i++) {
+      const down = this.local(v[1 + i]).crashed;
+      if (!down && crashed < net.crashes) out.push(Kind.Crash, i, 0);
+      if (down && net.crashMode === 'recover') out.push(Kind.Recover, i, 0);
+    }
+  }
+
+  /** Writes the successor of `v` under one action into a scratch vector and returns it (valid until the next call). */
+  apply(v: Int32Array, kind: number, node: number, arg: number): Int32Array {
+    const n = this.n;
+    const m = v[n + 1];
+    const k = v[n + 2 + m];
+    let flags = v[0];
+    let local = v[1 + node];
+    let removeAt = -1;
+    let r: Result | undefined;
+    switch (kind) {
+      case Kind.Timer:
+        r = this.handle(node, local, arg, () => ({ kind: 'timer', name: this.timerNames[arg]! }));
+        break;
+      case Kind.Deliver: {
+        const id = v[arg];
+        r = this.handle(node, local, id, () => {
+          const mm = this.msg(id);
+          return { kind: 'message', from: this.inst.topo.ids[mm.from], msg: mm.msg };
+        });
+        if (!this.inst.network.duplicating) removeAt = arg;
+        break;
+      }
+      case Kind.Drop:
+        removeAt = arg;
+        break;
+      case Kind.Crash:
+        local = this.crash(node, local);
+        flags++;
+        break;
+      case Kind.Recover:
+        r = this.recover(node, local);
+        break;
+    }
+    if (r) local = r.local;
+    const sends = r ? r.sends : EMPTY;
+    const outs = r ? r.outputs : EMPTY;
+    const cap = n + 3 + m + sends.length + k + outs.length;
+    if (this.tmp.length < cap) this.tmp = new Int32Array(cap * 2);
+    const w = this.tmp;
+    w[0] = flags;
+    for (let i = 0; i < n; i++) w[1 + i] = v[1 + i];
+    w[1 + node] = local;
+    // messages: copy all but the removed one, then insert each send in canonical position
+    let len = n + 2;
+    for (let p = n + 2; p < n + 2 + m; p++) if (p !== removeAt) w[len++] = v[p];
+    for (let s = 0; s < sends.length; s++) len = this.insertMessage(w, n + 2, len, sends[s]);
+    w[n + 1] = len - (n + 2);
+    // outputs: sorted set union
+    const kAt = len++;
+    let kk = 0;
+    let a = n + 3 + m, aEnd = a + k, b = 0;
+    while (a < aEnd || b < outs.length) {
+      let x: number;
+      if (b >= outs.length || (a < aEnd && v[a] < outs[b])) x = v[a++];
+      else if (a >= aEnd || outs[b] < v[a]) x = outs[b++];
+      else { x = v[a++]; b++; }
+      w[len++] = x;
+      kk++;
+    }
+    w[kAt] = kk;
+    return w.subarray(0, len);
+  }
+
+  private insertMessage(w: Int32Array, from: number, end: number, id: number): number {
+    let at: number;
+    if (this.inst.network.ordering === 'ordered') {
+      const ch = this.msg(id).channel;
+      at = end;
+      while (at > from && this.msg(w[at - 1]).channel > ch) at--;
+    } else {
+      at = end;
+      while (at > from && w[at - 1] > id) at--;
+      if (this.inst.network.duplicating && at > from && w[at - 1] === id) return end;
+    }
+    w.copyWithin(at + 1, at, end);
+    w[at] = id;
+    return end + 1;
+  }
+
+  /** Replaces the `eventually` bits of a fresh successor: a pending property stays pending until it holds. */
+  settleEventually(w: Int32Array, parentFlags: number, world: CheckWorld): void {
+    let pending = parentFlags & this.eventuallyMask;
+    if (pending === 0) { w[0] &= ~this.eventuallyMask; return; }
+    let bit = 1 << 8;
+    for (const p of this.inst.properties) {
+      if (p.kind !== 'eventually') continue;
+      if ((pending & bit) && p.holds(world)) pending &= ~bit;
+      bit <<= 1;
+    }
+    w[0] = (w[0] & ~this.eventuallyMask) | pending;
+  }
+
+  // ---- decoding for properties and traces ------------------------------------------------------
+
+  nodeView(node: number, localId: number): NodeView {
+    let view = this.views[node].get(localId);
+    if (!view) {
+      const l = this.local(localId);
+      const decl = this.inst.topo.decls[node];
+      view = { id: decl.id, role: decl.role, state: l.state, crashed: l.crashed, timers: l.timers };
+      this.views[node].set(localId, view);
+    }
+    return view;
+  }
+
+  describe(v: Int32Array, kind: number, node: number, arg: number): Action {
+    const id = this.inst.topo.ids[node];
+    switch (kind) {
+      case Kind.Timer: return { kind: 'timer', node: id, timer: this.timerNames[arg] ?? this.timerNameOf(arg) };
+      case Kind.Deliver: {
+        const mm = this.msg(v[arg]);
+        return { kind: 'deliver', node: id, from: this.inst.topo.ids[mm.from], msg: mm.msg };
+      }
+      case Kind.Drop: {
+        const mm = this.msg(v[arg]);
+        return { kind: 'drop', node: id, from: this.inst.topo.ids[mm.from], msg: mm.msg };
+      }
+      case Kind.Crash: return { kind: 'crash', node: id };
+      default: return { kind: 'recover', node: id };
+    }
+  }
+
+  private timerNameOf(id: number): string {
+    const [, name] = decode<[number, string]>(this.intern.text(id).slice(1));
+    this.timerNames[id] = name;
+    return name;
+  }
+
+  messagesOf(v: Int32Array): InFlight[] {
+    const n = this.n;
+    const out: InFlight[] = [];
+    for (let p = n + 2; p < n + 2 + v[n + 1]; p++) {
+      const mm = this.msg(v[p]);
+      out.push({ from: this.inst.topo.ids[mm.from], to: this.inst.topo.ids[mm.to], msg: mm.msg });
+    }
+    return out;
+  }
+
+  outputsOf(v: Int32Array): OutputRecord[] {
+    const n = this.n;
+    const at = n + 2 + v[n + 1];
+    const out: OutputRecord[] = [];
+    for (let p = at + 1; p < at + 1 + v[at]; p++) out.push(this.output(v[p]));
+    return out;
+  }
+
+  world(v: Int32Array): CheckWorld {
+    return new CheckWorld(this, v);
+  }
+}
+
+const EMPTY = new Int32Array(0);
+
+/** The World properties see, decoded lazily from a state vector. */
+export class CheckWorld implements World {
+  private nodesCache?: NodeView[];
+  private messagesCache?: InFlight[];
+  private outputsCache?: OutputRecord[];
+  constructor(private readonly model: Model, private readonly v: Int32Array) {}
+  get params() { return this.model.inst.params; }
+  get nodes(): readonly NodeView[] {
+    if (!this.nodesCache) {
+      const n = this.model.n;
+      const arr = new Array<NodeView>(n);
+      for (let i = 0; i < n; i++) arr[i] = this.model.nodeView(i, this.v[1 + i]);
+      this.nodesCache = arr;
+    }
+    return this.nodesCache;
+  }
+  get messages(): readonly InFlight[] {
+    return (this.messagesCache ??= this.model.messagesOf(this.v));
+  }
+  get outputs(): readonly OutputRecord[] {
+    return (this.outputsCache ??= this.model.outputsOf(this.v));
+  }
+  node(id: string): NodeView {
+    const i = this.model.inst.topo.index.get(id);
+    if (i === undefined) throw new Error(`no node ${JSON.stringify(id)} (nodes: ${this.model.inst.topo.ids.join(', ')})`);
+    return this.nodes[i];
+  }
+  statesOf<S = any>(role: string): S[] {
+    return this.nodes.filter((x) => x.role === role).map((x) => x.state as S);
+  }
+}

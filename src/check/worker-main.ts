@@ -1,0 +1,47 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createEngine } from './engine.ts';
+import type { SharedBuffers } from './engine.ts';
+import { CTRL_CURSOR, CTRL_STOP } from './expander.ts';
+import { FingerprintSet } from './fingerprints.ts';
+import type { FingerprintBuffers } from './fingerprints.ts';
+import { Level } from './frontier.ts';
+import type { LevelBuffers } from './frontier.ts';
+import type { InstanceOptions } from './instance.ts';
+import { loadFromSource } from './source.ts';
+import type { ProtocolSource } from './source.ts';
+
+/**
+ * A search worker: takes chunks of the current level from a shared cursor until the level is done,
+ * a stop is signalled, or the fingerprint table needs to grow (then it pauses and reports).
+ */
+const data = workerData as { source: ProtocolSource; options: InstanceOptions; buffers: SharedBuffers; maxStates: number; chunk: number };
+const protocol = await loadFromSource(data.source);
+const engine = createEngine(protocol, data.options, data.buffers, data.maxStates);
+const ctrl = new Int32Array(data.buffers.ctrl);
+const expander = engine.expander;
+
+interface Job {
+  readonly level: LevelBuffers;
+  readonly next: LevelBuffers;
+  readonly expandNext: boolean;
+  readonly fingerprints: FingerprintBuffers;
+}
+
+parentPort!.on('message', (job: Job) => {
+  try {
+    expander.fingerprints = new FingerprintSet(job.fingerprints);
+    const level = new Level(job.level);
+    const next = new Level(job.next);
+    const before = expander.transitions;
+    let paused = false;
+    while (Atomics.load(ctrl, CTRL_STOP) === 0) {
+      if (expander.fingerprints.wouldOverfill(data.chunk * Math.max(expander.maxBranch, 32) * 2)) { paused = true; break; }
+      const from = Atomics.add(ctrl, CTRL_CURSOR, data.chunk);
+      if (from >= level.size) break;
+      expander.expand(level, from, Math.min(level.size, from + data.chunk), next, job.expandNext);
+    }
+    parentPort!.postMessage({ report: { transitions: expander.transitions - before, maxBranch: expander.maxBranch, paused } });
+  } catch (err) {
+    parentPort!.postMessage({ error: { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) } });
+  }
+});

@@ -1,0 +1,150 @@
+import { encode } from './plain.ts';
+import type { Plain } from './plain.ts';
+import type { Ctx, Message, MessageCtx, NodeDecl, ParamValue } from './protocol.ts';
+
+/** Effects a handler requested, in the order it requested them. */
+export type Effect =
+  | { readonly kind: 'send'; readonly to: string; readonly msg: Message }
+  | { readonly kind: 'setTimer'; readonly name: string; readonly delayMs: number }
+  | { readonly kind: 'cancelTimer'; readonly name: string }
+  | { readonly kind: 'output'; readonly value: Plain };
+
+/** What reaches a node: its start, a message, or one of its timers. */
+export type NodeEvent =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'message'; readonly from: string; readonly msg: Message }
+  | { readonly kind: 'timer'; readonly name: string };
+
+export interface StepResult {
+  readonly state: unknown;
+  /** The canonical encoding of `state`. */
+  readonly encoded: string;
+  readonly effects: readonly Effect[];
+}
+
+/** A handler failed or produced something unusable; names the node and the event. */
+export class HandlerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HandlerError';
+  }
+}
+
+export function describeEvent(event: NodeEvent): string {
+  switch (event.kind) {
+    case 'start': return 'start';
+    case 'message': return `message ${event.msg.type} from ${event.from}`;
+    case 'timer': return `timer ${event.name}`;
+  }
+}
+
+/** The static surroundings of the nodes of one protocol instance. */
+export class Topology {
+  readonly ids: readonly string[];
+  readonly index: ReadonlyMap<string, number>;
+  private readonly byRole = new Map<string, string[]>();
+
+  constructor(readonly decls: readonly NodeDecl[], readonly params: Readonly<Record<string, ParamValue>>) {
+    this.ids = decls.map((d) => d.id);
+    const index = new Map<string, number>();
+    decls.forEach((d, i) => {
+      if (index.has(d.id)) throw new HandlerError(`two nodes are named ${JSON.stringify(d.id)}: node ids must be distinct`);
+      index.set(d.id, i);
+      let list = this.byRole.get(d.role);
+      if (!list) this.byRole.set(d.role, (list = []));
+      list.push(d.id);
+    });
+    this.index = index;
+  }
+
+  nodesOf(role: string): readonly string[] {
+    return this.byRole.get(role) ?? [];
+  }
+}
+
+/**
+ * Runs one handler of node `i` purely: the effects it requests through `ctx` are collected and
+ * returned with its next state, which is checked to be plain data.
+ */
+export function stepNode(topo: Topology, i: number, state: unknown, event: NodeEvent): StepResult {
+  const decl = topo.decls[i];
+  const effects: Effect[] = [];
+  const where = () => `node ${decl.id} (${decl.role}) handling ${describeEvent(event)}`;
+  const checkTarget = (to: string) => {
+    if (!topo.index.has(to)) {
+      throw new HandlerError(`${where()} sent to ${JSON.stringify(to)}, which is not a node (nodes: ${topo.ids.join(', ')})`);
+    }
+  };
+  const checkMessage = (msg: unknown, path: string) => {
+    if (typeof msg !== 'object' || msg === null || typeof (msg as Message).type !== 'string') {
+      throw new HandlerError(`${where()} sent ${JSON.stringify(msg)}: a message must be an object with a string "type"`);
+    }
+    encode(msg, path, where());
+  };
+  const ctx: MessageCtx<Message, string> = {
+    self: decl.id,
+    params: topo.params,
+    nodes: topo.ids,
+    from: event.kind === 'message' ? event.from : '',
+    nodesOf: (r) => topo.nodesOf(r),
+    send(to, msg) {
+      checkTarget(to);
+      checkMessage(msg, 'message');
+      effects.push({ kind: 'send', to, msg });
+    },
+    broadcast(msg, r) {
+      checkMessage(msg, 'message');
+      for (const to of r === undefined ? topo.ids : topo.nodesOf(r)) effects.push({ kind: 'send', to, msg });
+    },
+    setTimer(name, delayMs = 0) {
+      if (!decl.def.timers || typeof decl.def.timers[name] !== 'function') {
+        throw new HandlerError(`${where()} set timer ${JSON.stringify(name)}, which role ${decl.role} has no handler for`);
+      }
+      effects.push({ kind: 'setTimer', name, delayMs });
+    },
+    cancelTimer(name) {
+      effects.push({ kind: 'cancelTimer', name });
+    },
+    output(value) {
+      encode(value, 'output', where());
+      effects.push({ kind: 'output', value });
+    },
+  };
+  let next: unknown;
+  try {
+    switch (event.kind) {
+      case 'start':
+        next = decl.def.init(ctx as Ctx<Message, string>);
+        break;
+      case 'message': {
+        const handler = decl.def.on?.[event.msg.type];
+        next = handler ? handler(state, event.msg, ctx) : state;
+        break;
+      }
+      case 'timer': {
+        const handler = decl.def.timers?.[event.name];
+        if (!handler) throw new HandlerError(`${where()}: role ${decl.role} has no timer ${JSON.stringify(event.name)}`);
+        next = handler(state, ctx);
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof HandlerError || (err as Error)?.name === 'PlainDataError') throw err;
+    throw new HandlerError(`${where()} threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+  if (next === undefined) throw new HandlerError(`${where()} returned undefined: a handler must return the next state`);
+  const encoded = encode(next, 'state', where());
+  return { state: next, encoded, effects };
+}
+
+/** The state a crashed node restarts from: its durable fields kept, the rest taken from a fresh start. */
+export function recoveredState(decl: NodeDecl, before: unknown, fresh: unknown): unknown {
+  const durable = decl.def.durable;
+  if (!durable || durable.length === 0) return fresh;
+  if (typeof fresh !== 'object' || fresh === null || Array.isArray(fresh)) {
+    throw new HandlerError(`node ${decl.id} (${decl.role}) declares durable fields, so its state must be an object`);
+  }
+  const out: Record<string, unknown> = { ...(fresh as Record<string, unknown>) };
+  for (const key of durable) out[key] = (before as Record<string, unknown>)[key];
+  return out;
+}

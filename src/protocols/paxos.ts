@@ -1,0 +1,171 @@
+/**
+ * Single-decree Paxos as send/receive transitions, after the adapted protocol of Pillai's
+ * "Mechanised Verification of Paxos-like Consensus Protocols" (Disel): proposer states PInit,
+ * PSentPrep, PWaitPrepResp, PSentAccReq, PAbort; acceptor states AInit, APromised, AAccepted;
+ * messages prepare, promise, nack and accept.
+ *
+ * Proposer k has the unique proposal number k and proposes the value `vk`. It starts (PInit) by
+ * sending prepare requests to every acceptor (PSentPrep), collects promises (PWaitPrepResp), and
+ * once it has enough sends accept requests to every acceptor (PSentAccReq), after which it is done;
+ * a nack ends its attempt (PAbort). Where the document sends to one acceptor per transition, each
+ * request here goes to every acceptor in one step: the acceptors then stay interchangeable, so
+ * symmetry reduction applies to them, and the messages still arrive in any order.
+ *
+ * Variants:
+ * - `paxos` (default): the proposer proceeds on a majority of promises and takes the value of the
+ *   highest-numbered proposal reported in them; acceptors keep answering after they accept and report
+ *   their accepted proposal in promises, as real Paxos does.
+ * - `simplified`: the document's version: the proposer waits for a promise from every acceptor, and
+ *   an acceptor stops answering once it has accepted.
+ * - `ignores-accepted` (broken): as `paxos`, but the proposer ignores the accepted proposals reported
+ *   in promises and always proposes its own value.
+ */
+import { always, defineProtocol, node, nodes, param, role, sometimes } from '../core/index.ts';
+import type { World } from '../core/index.ts';
+
+/** A proposal: [proposal number, value]. */
+export type Proposal = readonly [number, string];
+
+export type Msg =
+  | { type: 'prepare'; n: number }
+  | { type: 'promise'; n: number; accepted: Proposal | null }
+  | { type: 'nack'; n: number }
+  | { type: 'accept'; n: number; value: string };
+
+export type ProposerState =
+  | { phase: 'PInit' }
+  | { phase: 'PSentPrep' }
+  | { phase: 'PWaitPrepResp'; promises: Record<string, Proposal | null> }
+  | { phase: 'PSentAccReq'; proposal: Proposal }
+  | { phase: 'PAbort' };
+
+/**
+ * `promised` is the highest proposal number promised; `accepted` the highest-numbered proposal
+ * accepted; `votes` every proposal this acceptor ever accepted, by number (what `chosen` is defined on).
+ */
+export type AcceptorState =
+  | { phase: 'AInit' }
+  | { phase: 'APromised' | 'AAccepted'; promised: number; accepted: Proposal | null; votes: Record<string, string> };
+
+type Variant = 'paxos' | 'simplified' | 'ignores-accepted';
+
+function proposer(variant: Variant, number: number) {
+  const own = `v${number}`;
+  const needed = (acceptors: number) => (variant === 'simplified' ? acceptors : Math.floor(acceptors / 2) + 1);
+
+  return role<ProposerState, Msg, 'start'>({
+    init(ctx) {
+      ctx.setTimer('start');
+      return { phase: 'PInit' };
+    },
+    timers: {
+      start(_s, ctx) {
+        ctx.broadcast({ type: 'prepare', n: number }, 'acceptor');
+        return { phase: 'PSentPrep' };
+      },
+    },
+    on: {
+      promise(s, m, ctx) {
+        if (m.n !== number || (s.phase !== 'PSentPrep' && s.phase !== 'PWaitPrepResp')) return s;
+        const promises = { ...(s.phase === 'PSentPrep' ? {} : s.promises), [ctx.from]: m.accepted };
+        const got = Object.values(promises);
+        if (got.length < needed(ctx.nodesOf('acceptor').length)) return { phase: 'PWaitPrepResp', promises };
+        // Phase 2: the value of the highest-numbered proposal reported, or our own if none was.
+        let proposal: Proposal = [number, own];
+        if (variant !== 'ignores-accepted') {
+          let best: Proposal | null = null;
+          for (const p of got) if (p && (!best || p[0] > best[0])) best = p;
+          if (best) proposal = [number, best[1]];
+        }
+        ctx.broadcast({ type: 'accept', n: number, value: proposal[1] }, 'acceptor');
+        return { phase: 'PSentAccReq', proposal };
+      },
+      nack(s, m) {
+        if (m.n !== number || (s.phase !== 'PSentPrep' && s.phase !== 'PWaitPrepResp')) return s;
+        return { phase: 'PAbort' };
+      },
+    },
+  });
+}
+
+function acceptor(variant: Variant) {
+  const stopsAfterAccept = variant === 'simplified';
+  return role<AcceptorState, Msg>({
+    init: () => ({ phase: 'AInit' }),
+    durable: ['phase', 'promised', 'accepted', 'votes'] as never,
+    on: {
+      prepare(s, m, ctx) {
+        if (s.phase === 'AInit') {
+          ctx.send(ctx.from, { type: 'promise', n: m.n, accepted: null });
+          return { phase: 'APromised', promised: m.n, accepted: null, votes: {} };
+        }
+        if (s.phase === 'AAccepted' && stopsAfterAccept) return s;
+        if (m.n > s.promised) {
+          ctx.send(ctx.from, { type: 'promise', n: m.n, accepted: s.accepted });
+          return { ...s, promised: m.n };
+        }
+        ctx.send(ctx.from, { type: 'nack', n: m.n });
+        return s;
+      },
+      accept(s, m) {
+        if (s.phase === 'AAccepted' && stopsAfterAccept) return s;
+        const promised = s.phase === 'AInit' ? 0 : s.promised;
+        if (m.n < promised) return s;
+        const votes = s.phase === 'AInit' ? {} : s.votes;
+        return { phase: 'AAccepted', promised: m.n, accepted: [m.n, m.value], votes: { ...votes, [m.n]: m.value } };
+      },
+    },
+  });
+}
+
+/** Every (number, value) accepted by a majority of acceptors. */
+export function chosen(w: World): Proposal[] {
+  const acceptors = w.statesOf<AcceptorState>('acceptor');
+  const majority = Math.floor(acceptors.length / 2) + 1;
+  const count = new Map<string, number>();
+  for (const a of acceptors) {
+    if (a.phase === 'AInit') continue;
+    for (const [n, v] of Object.entries(a.votes)) count.set(`${n}|${v}`, (count.get(`${n}|${v}`) ?? 0) + 1);
+  }
+  return [...count].filter(([, c]) => c >= majority).map(([k]) => {
+    const [n, v] = k.split('|');
+    return [Number(n), v] as const;
+  });
+}
+
+function votes(w: World): Proposal[] {
+  return w.statesOf<AcceptorState>('acceptor').flatMap((a) =>
+    a.phase === 'AInit' ? [] : Object.entries(a.votes).map(([n, v]) => [Number(n), v] as const));
+}
+
+export const paxos = defineProtocol({
+  name: 'paxos',
+  description: 'Single-decree Paxos: proposers and acceptors (Disel-style states)',
+  params: {
+    proposers: param.int('number of proposers', 2, 1, 5),
+    acceptors: param.int('number of acceptors', 3, 1, 7),
+    variant: param.choice('paxos, simplified (the document\'s), or ignores-accepted (broken)', 'paxos', ['paxos', 'simplified', 'ignores-accepted']),
+  },
+  symmetric: ['acceptor'],
+  nodes: ({ proposers, acceptors, variant }) => [
+    ...Array.from({ length: proposers }, (_, i) => node(`p${i + 1}`, 'proposer', proposer(variant, i + 1))),
+    ...nodes('a', acceptors, 'acceptor', acceptor(variant)),
+  ],
+  properties: ({ proposers }) => [
+    always('agreement', (w) => new Set(chosen(w).map((p) => p[1])).size <= 1),
+    always('validity', (w) => chosen(w).every(([, v]) => /^v\d+$/.test(v) && Number(v.slice(1)) <= proposers)),
+    always('I1', (w) => {
+      const byNumber = new Map<number, string>();
+      for (const [n, v] of votes(w)) {
+        if (byNumber.has(n) && byNumber.get(n) !== v) return false;
+        byNumber.set(n, v);
+      }
+      return true;
+    }),
+    always('I2', (w) => {
+      const all = votes(w);
+      return chosen(w).every(([n, v]) => all.every(([m, u]) => m <= n || u === v));
+    }),
+    sometimes('a value is chosen', (w) => chosen(w).length > 0),
+  ],
+});
