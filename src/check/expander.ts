@@ -70,12 +70,12 @@ export class Expander {
     return w;
   }
 
-  /** Expands records [from, to) of `level` into `next` (or only stores them when `expandNext` is false). */
-  expand(level: Level, from: number, to: number, next: Level, expandNext: boolean): void {
+  /** Expands records [from, to) of `level` into `next`, until the search is told to stop. */
+  expand(level: Level, from: number, to: number, next: Level): void {
     const model = this.model;
     const actions = this.actions;
     const fp = this.fp;
-    for (let k = from; k < to; k++) {
+    for (let k = from; k < to && Atomics.load(this.ctrl, CTRL_STOP) === 0; k++) {
       const parent = level.indexAt(k);
       const v = level.vectorAt(k);
       model.enumerate(v, actions);
@@ -87,11 +87,14 @@ export class Expander {
         hashVector(w, fp);
         this.transitions++;
         if (this.hasEventually && (fp[0] !== this.own[0] || fp[1] !== this.own[1])) moved = true;
+        if (this.store.size >= this.maxStates) {
+          Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND);
+          return;
+        }
         if (!this.fingerprints.add(fp[0], fp[1])) continue;
         const index = this.store.add(parent, a);
-        if (expandNext) next.push(index, w);
+        next.push(index, w);
         this.judge(w, index);
-        if (index + 1 >= this.maxStates) Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND);
       }
       if (this.hasEventually && !moved) this.judgeQuiescent(v, parent);
     }

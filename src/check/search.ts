@@ -12,8 +12,8 @@ import { createLevelBuffers, Level } from './frontier.ts';
 import { ActionList } from './model.ts';
 import type { InstanceOptions } from './instance.ts';
 import { instantiate } from './instance.ts';
-import { sourceOf } from './source.ts';
-import type { ProtocolSource } from './source.ts';
+import { sourceOf } from '../core/source.ts';
+import type { ProtocolSource } from '../core/source.ts';
 import { buildTrace } from './trace.ts';
 import { MAX_STATES } from './states.ts';
 
@@ -189,18 +189,16 @@ class Run {
     level.push(0, this.start());
     const expander = this.engine.expander;
     while (level.size > 0 && !this.stopped) {
-      const expandNext = this.options.maxDepth === undefined || this.depth + 1 < this.options.maxDepth;
       if (this.options.maxDepth !== undefined && this.depth >= this.options.maxDepth) { this.limit('depth'); break; }
       next.clear();
       for (let k = 0; k < level.size && !this.stopped; k += CHUNK) {
         this.ensureRoom(this.headroom(1));
         this.queue = level.size - k + next.size;
-        expander.expand(level, k, Math.min(level.size, k + CHUNK), next, expandNext);
+        expander.expand(level, k, Math.min(level.size, k + CHUNK), next);
         this.tick();
       }
-      if (!this.stopped || next.size > 0) this.depth++;
+      if (next.size > 0) this.depth++;
       [level, next] = [next, level];
-      if (!expandNext && level.size > 0 && !this.stopped) { this.limit('depth'); break; }
     }
     this.queue = level.size;
     this.noteBoundFromStop();
@@ -232,10 +230,10 @@ class Run {
       expander.transitions++;
       if (fp[0] !== top.fp[0] || fp[1] !== top.fp[1]) top.moved = true;
       if (this.options.maxDepth !== undefined && stack.length > this.options.maxDepth) { this.bound ??= 'depth'; continue; }
+      if (store.size >= expander.maxStates) { this.limit('states'); break; }
       if (!expander.fingerprints.add(fp[0], fp[1])) continue;
       const index = store.add(top.index, a);
       expander.judge(w, index);
-      if (index + 1 >= expander.maxStates) this.limit('states');
       stack.push(frame(w.slice(), index));
       if (stack.length > this.depth) this.depth = stack.length - 1;
       this.queue = stack.length;
@@ -264,13 +262,12 @@ class Run {
     try {
       while (level.size > 0 && !this.stopped) {
         if (this.options.maxDepth !== undefined && this.depth >= this.options.maxDepth) { this.limit('depth'); break; }
-        const expandNext = this.options.maxDepth === undefined || this.depth + 1 < this.options.maxDepth;
         next.clear();
         Atomics.store(this.ctrl, CTRL_CURSOR, 0);
         this.queue = level.size;
         for (;;) {
           const fingerprints = this.engine.expander.fingerprints.buffers;
-          const reports = await Promise.all(workers.map((w) => ask(w, { level: level.buffers, next: next.buffers, expandNext, fingerprints })));
+          const reports = await Promise.all(workers.map((w) => ask(w, { level: level.buffers, next: next.buffers, fingerprints })));
           for (const r of reports) {
             this.transitions += r.transitions;
             this.engine.expander.maxBranch = Math.max(this.engine.expander.maxBranch, r.maxBranch);
@@ -278,10 +275,9 @@ class Run {
           if (!reports.some((r) => r.paused) || this.stopped) break;
           this.ensureRoom(this.headroom(count));
         }
-        if (!this.stopped || next.size > 0) this.depth++;
+        if (next.size > 0) this.depth++;
         [level, next] = [next, level];
         this.ensureRoom(this.headroom(count));
-        if (!expandNext && level.size > 0 && !this.stopped) { this.limit('depth'); break; }
       }
     } finally {
       clearInterval(timer);

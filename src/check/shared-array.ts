@@ -16,5 +16,5 @@ export function ensureLength(buffer: SharedArrayBuffer, bytes: number, what: str
 }
 
 export function growable(initialBytes: number, maxBytes: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(initialBytes, { maxByteLength: maxBytes });
+  return new SharedArrayBuffer(Math.min(initialBytes, maxBytes), { maxByteLength: maxBytes });
 }

@@ -13,7 +13,8 @@ export interface StateStoreBuffers {
 export const MAX_STATES = 1 << 30;
 
 export function createStateStoreBuffers(maxStates: number): StateStoreBuffers {
-  const max = Math.min(MAX_STATES, Math.max(1024, maxStates + 1));
+  // Room past the bound for the successors of the states being expanded when it is reached.
+  const max = Math.min(MAX_STATES, maxStates + (1 << 20));
   return { parent: growable(1 << 16, max * 4), action: growable(1 << 15, max * 2), meta: new SharedArrayBuffer(4) };
 }
 

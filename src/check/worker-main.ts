@@ -8,7 +8,7 @@ import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
 import type { InstanceOptions } from './instance.ts';
 import { loadFromSource } from './source.ts';
-import type { ProtocolSource } from './source.ts';
+import type { ProtocolSource } from '../core/source.ts';
 
 /**
  * A search worker: takes chunks of the current level from a shared cursor until the level is done,
@@ -23,7 +23,6 @@ const expander = engine.expander;
 interface Job {
   readonly level: LevelBuffers;
   readonly next: LevelBuffers;
-  readonly expandNext: boolean;
   readonly fingerprints: FingerprintBuffers;
 }
 
@@ -38,7 +37,7 @@ parentPort!.on('message', (job: Job) => {
       if (expander.fingerprints.wouldOverfill(data.chunk * Math.max(expander.maxBranch, 32) * 2)) { paused = true; break; }
       const from = Atomics.add(ctrl, CTRL_CURSOR, data.chunk);
       if (from >= level.size) break;
-      expander.expand(level, from, Math.min(level.size, from + data.chunk), next, job.expandNext);
+      expander.expand(level, from, Math.min(level.size, from + data.chunk), next);
     }
     parentPort!.postMessage({ report: { transitions: expander.transitions - before, maxBranch: expander.maxBranch, paused } });
   } catch (err) {

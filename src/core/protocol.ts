@@ -100,7 +100,7 @@ export interface ProtocolDef<D extends Record<string, ParamSpec>> {
   readonly symmetric?: readonly string[];
 }
 
-export interface Protocol<D extends Record<string, ParamSpec> = Record<string, ParamSpec>> extends ProtocolDef<D> {
+export interface Protocol<D extends Record<string, ParamSpec> = any> extends ProtocolDef<D> {
   readonly kind: 'protoforge.protocol';
   readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
 }

@@ -1,0 +1,224 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { check, CheckOptionsError, ParamError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
+import type { CheckOptions, CheckResult } from '../check/index.ts';
+import { HandlerError, NetworkOptionsError, PlainDataError } from '../core/index.ts';
+import type { NetworkOptions, Protocol } from '../core/index.ts';
+import { InternFullError } from '../check/intern.ts';
+import { library } from '../protocols/index.ts';
+import { formatTrace } from '../viz/trace-text.ts';
+import { loadProtocol } from './load-protocol.ts';
+import { formatParams, formatProgress, formatResult, formatTable } from './report.ts';
+import { UsageError } from './usage-error.ts';
+
+/** Streams the CLI writes to; tests pass their own. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Whether stderr is a terminal (live progress is shown only there). */
+  readonly tty: boolean;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+function wholeNumber(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function positive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
+    return n;
+  };
+}
+
+function keyValue(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got ${JSON.stringify(value)}.`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+interface CheckFlags {
+  param: Record<string, string>;
+  export?: string;
+  network?: 'unordered' | 'ordered';
+  lossy?: boolean;
+  duplicating?: boolean;
+  crashes?: number;
+  crashMode?: 'stop' | 'recover';
+  symmetry?: boolean;
+  workers: number;
+  dfs?: boolean;
+  bfs?: boolean;
+  maxStates?: number;
+  maxDepth?: number;
+  timeLimit?: number;
+  memoryLimit?: number;
+  replay?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+function searchOptions(program: Command): (cmd: Command) => Command {
+  return (cmd) => cmd
+    .addOption(new Option('--workers <n>', 'worker threads for breadth-first search').default(1).argParser(wholeNumber('--workers', 1, 64)))
+    .addOption(new Option('--max-states <n>', 'stop after storing this many distinct states (exit 3)').argParser(wholeNumber('--max-states', 1, 2 ** 30 - 2)))
+    .addOption(new Option('--max-depth <n>', 'do not explore beyond this many steps (exit 3 if cut)').argParser(wholeNumber('--max-depth', 0, 1e9)))
+    .addOption(new Option('--time-limit <seconds>', 'stop after this long (exit 3)').argParser(positive('--time-limit')))
+    .addOption(new Option('--memory-limit <MB>', 'stop when resident memory passes this (exit 3)').argParser(positive('--memory-limit')))
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--no-progress', 'no live progress line on stderr')
+    .showHelpAfterError(program.showHelpAfterError === undefined);
+}
+
+function checkOptions(flags: CheckFlags, io: Io): CheckOptions {
+  const network: Partial<NetworkOptions> = {
+    ordering: flags.network,
+    lossy: flags.lossy,
+    duplicating: flags.duplicating,
+    crashes: flags.crashes,
+    crashMode: flags.crashMode,
+  };
+  const showProgress = flags.progress && io.tty && !flags.json;
+  return {
+    params: flags.param,
+    network,
+    symmetry: flags.symmetry,
+    workers: flags.workers,
+    strategy: flags.dfs ? 'dfs' : 'bfs',
+    maxStates: flags.maxStates,
+    maxDepth: flags.maxDepth,
+    timeLimitMs: flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000,
+    memoryLimitBytes: flags.memoryLimit === undefined ? undefined : flags.memoryLimit * 1024 * 1024,
+    onProgress: showProgress ? (p) => io.err(`\r\x1b[2K${formatProgress(p)}`) : undefined,
+  };
+}
+
+/** The command that replays a counterexample path with the same protocol, parameters and network. */
+function replayCommand(arg: string, flags: CheckFlags, result: CheckResult): (path: string) => string {
+  return (path) => {
+    const parts = ['protoforge check', arg];
+    for (const [k, v] of Object.entries(result.params)) parts.push(`--param ${k}=${v}`);
+    if (flags.export) parts.push(`--export ${flags.export}`);
+    const net = result.network;
+    parts.push(`--network ${net.ordering}`, net.lossy ? '--lossy' : '--no-lossy', net.duplicating ? '--duplicating' : '--no-duplicating');
+    if (net.crashes > 0) parts.push(`--crashes ${net.crashes} --crash-mode ${net.crashMode}`);
+    parts.push(`--replay ${path}`);
+    return parts.join(' ');
+  };
+}
+
+async function runCheck(arg: string, flags: CheckFlags, io: Io): Promise<number> {
+  if (flags.bfs && flags.dfs) throw new UsageError('choose one of --bfs and --dfs');
+  const protocol = await loadProtocol(arg, flags.export);
+  const options = checkOptions(flags, io);
+  if (flags.replay !== undefined) {
+    const trace = replayPath(protocol, options, flags.replay);
+    io.out(flags.json ? JSON.stringify(trace, null, 2) + '\n' : formatTrace(trace) + '\n');
+    return 0;
+  }
+  const result = await check(protocol, options);
+  if (options.onProgress) io.err('\r\x1b[2K');
+  io.out(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatResult(result, replayCommand(arg, flags, result)) + '\n');
+  return result.exitCode;
+}
+
+async function runCheckAll(flags: { workers: number; json?: boolean; progress: boolean }, io: Io): Promise<number> {
+  const results: CheckResult[] = [];
+  for (const protocol of library) {
+    if (flags.progress && io.tty && !flags.json) io.err(`\r\x1b[2KChecking ${protocol.name} ...`);
+    results.push(await check(protocol, { workers: flags.workers }));
+  }
+  if (flags.progress && io.tty && !flags.json) io.err('\r\x1b[2K');
+  if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
+  else io.out(formatTable(results) + '\n');
+  return Math.max(...results.map((r) => r.exitCode));
+}
+
+function describeProtocol(p: Protocol): string {
+  const params = Object.entries(p.paramSpecs).map(([k, s]) => {
+    const range = s.kind === 'int' ? `${s.min}..${s.max}` : s.kind === 'bool' ? 'true|false' : s.choices.join('|');
+    return `    ${k}=${s.default}  (${range}) ${s.description}`;
+  });
+  return [`${p.name}  ${p.description}`, ...params].join('\n');
+}
+
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('protoforge')
+    .description('Distributed protocols as TypeScript state machines: model-check them exhaustively under faults.')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  const withSearch = searchOptions(program);
+
+  program.command('list')
+    .description('list the protocols of the built-in library and their parameters')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean }) => {
+      if (flags.json) io.out(JSON.stringify(library.map((p) => ({ name: p.name, description: p.description, params: p.paramSpecs })), null, 2) + '\n');
+      else io.out(library.map(describeProtocol).join('\n') + '\n');
+      setExit(0);
+    });
+
+  withSearch(program.command('check')
+    .description('check every property of a protocol over all its reachable states')
+    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
+    .option('-p, --param <key=value>', 'set a protocol parameter (repeatable)', keyValue, {})
+    .option('--export <name>', 'which export of the file to check, when it exports several protocols')
+    .addOption(new Option('--network <kind>', 'message ordering').choices(['unordered', 'ordered']))
+    .option('--lossy', 'messages in flight may be lost')
+    .option('--no-lossy', 'messages are never lost')
+    .option('--duplicating', 'a delivered message stays in flight and may be delivered again')
+    .option('--no-duplicating', 'delivery consumes a message')
+    .addOption(new Option('--crashes <n>', 'at most this many node crashes').argParser(wholeNumber('--crashes', 0, 30)))
+    .addOption(new Option('--crash-mode <mode>', 'what a crash means').choices(['stop', 'recover']))
+    .option('--symmetry', 'symmetry reduction over the protocol\'s interchangeable roles')
+    .option('--bfs', 'breadth-first search: shortest counterexamples (default)')
+    .option('--dfs', 'depth-first search (one worker)')
+    .option('--replay <path>', 'print the run given by a counterexample path such as 0/2/1 instead of checking'))
+    .action(async (arg: string, flags: CheckFlags) => setExit(await runCheck(arg, flags, io)));
+
+  withSearch(program.command('check-all')
+    .description('check every protocol of the library on its defaults and print a verdict table'))
+    .action(async (flags: { workers: number; json?: boolean; progress: boolean }) => setExit(await runCheckAll(flags, io)));
+
+  return program;
+}
+
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError];
+const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError];
+
+/** Runs the CLI; resolves to the exit code. Never calls process.exit. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    if (USAGE_ERRORS.some((E) => err instanceof E) || (err as Error)?.name === 'NetworkOptionsError') {
+      io.err(`protoforge: error: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (PROTOCOL_ERRORS.some((E) => err instanceof E) || ['HandlerError', 'PlainDataError', 'PropertyError'].includes((err as Error)?.name)) {
+      io.err(`protoforge: error in the protocol: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (err instanceof InternFullError || (err as Error)?.name === 'InternFullError') {
+      io.err(`protoforge: stopped: ${(err as Error).message}\n`);
+      return 3;
+    }
+    throw err;
+  }
+}
