@@ -83,9 +83,11 @@ export class Expander {
       if (this.hasEventually) hashVector(v, this.own);
       let moved = false;
       for (let a = 0; a < actions.length; a++) {
-        const w = this.normalize(model.apply(v, actions.kind[a], actions.node[a], actions.arg[a]), v[0]);
-        hashVector(w, fp);
+        const raw = model.apply(v, actions.kind[a], actions.node[a], actions.arg[a]);
         this.transitions++;
+        if (sameVector(raw, v)) continue; // a step that changes nothing, common on duplicating networks
+        const w = this.normalize(raw, v[0]);
+        hashVector(w, fp);
         if (this.hasEventually && (fp[0] !== this.own[0] || fp[1] !== this.own[1])) moved = true;
         if (this.store.size >= this.maxStates) {
           Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND);
@@ -125,4 +127,10 @@ export class Expander {
       bit <<= 1;
     }
   }
+}
+
+function sameVector(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,7 +1,7 @@
 import { decode, encode } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
 import type { InFlight, NodeView, OutputRecord, World } from '../core/properties.ts';
-import { recoveredState, stepNode } from '../core/step.ts';
+import { recoveredState, restartNode, stepNode } from '../core/step.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
 import type { Action } from '../core/trace.ts';
 import type { Instance } from './instance.ts';
@@ -71,6 +71,8 @@ export class Model {
   private readonly timerIds: Map<string, number>[];
   private readonly timerNames: (string | undefined)[] = [];
   private readonly views: Map<number, NodeView>[];
+  private readonly timerEvents: Int32Array[][];
+  private readonly msgTo: number[] = [];
   private readonly startResults: Result[];
   private tmp = new Int32Array(256);
   readonly eventuallyMask: number;
@@ -81,6 +83,7 @@ export class Model {
     this.recoverMemo = Array.from({ length: this.n }, () => new Map());
     this.timerIds = Array.from({ length: this.n }, () => new Map());
     this.views = Array.from({ length: this.n }, () => new Map());
+    this.timerEvents = Array.from({ length: this.n }, () => []);
     const eventually = inst.properties.filter((p) => p.kind === 'eventually').length;
     if (eventually > 23) throw new Error('at most 23 eventually properties are supported');
     this.eventuallyMask = ((1 << eventually) - 1) << 8;
@@ -116,6 +119,7 @@ export class Model {
       const [from, to, msg] = decode<[number, number, Message]>(this.intern.text(id).slice(1));
       m = { from, to, channel: from * this.n + to, msg };
       this.msgs[id] = m;
+      this.msgTo[id] = to;
     }
     return m;
   }
@@ -197,11 +201,8 @@ export class Model {
   private recover(node: number, localId: number): Result {
     let r = this.recoverMemo[node].get(localId);
     if (!r) {
-      const l = this.local(localId);
-      const decl = this.inst.topo.decls[node];
-      const res = stepNode(this.inst.topo, node, null, { kind: 'start' });
-      const restored = recoveredState(decl, l.state, res.state);
-      r = this.intern_(node, encode(restored), [], res.effects);
+      const res = restartNode(this.inst.topo, node, this.local(localId).state);
+      r = this.intern_(node, res.encoded, [], res.effects);
       this.recoverMemo[node].set(localId, r);
     }
     return r;
@@ -245,9 +246,8 @@ export class Model {
     const net = this.inst.network;
     const ordered = net.ordering === 'ordered';
     for (let i = 0; i < n; i++) {
-      const l = this.local(v[1 + i]);
-      if (l.crashed) continue;
-      for (const t of l.timers) out.push(Kind.Timer, i, this.timerId(i, t));
+      const timers = this.timerEventsOf(i, v[1 + i]);
+      for (let t = 0; t < timers.length; t++) out.push(Kind.Timer, i, timers[t]);
     }
     const m = v[n + 1];
     const start = n + 2;
@@ -256,8 +256,8 @@ export class Model {
       if (ordered) {
         if (p > start && this.msg(v[p - 1]).channel === this.msg(id).channel) continue;
       } else if (p > start && v[p - 1] === id) continue;
-      const to = this.msg(id).to;
-      if (!this.local(v[1 + to]).crashed) out.push(Kind.Deliver, to, p);
+      const to = this.msgTo[id] ?? this.msg(id).to;
+      if (!this.isCrashed(v[1 + to])) out.push(Kind.Deliver, to, p);
     }
     if (net.lossy) {
       for (let p = start; p < start + m; p++) {
@@ -265,12 +265,29 @@ export class Model {
         out.push(Kind.Drop, this.msg(v[p]).to, p);
       }
     }
+    if (net.crashes === 0) return;
     const crashed = v[0] & 0xff;
     for (let i = 0; i < n; i++) {
-      const down = this.local(v[1 + i]).crashed;
+      const down = this.isCrashed(v[1 + i]);
       if (!down && crashed < net.crashes) out.push(Kind.Crash, i, 0);
       if (down && net.crashMode === 'recover') out.push(Kind.Recover, i, 0);
     }
+  }
+
+  private isCrashed(localId: number): boolean {
+    return this.local(localId).crashed;
+  }
+
+  /** The event ids of the timers node `node` has armed in local state `localId` (none while crashed). */
+  private timerEventsOf(node: number, localId: number): Int32Array {
+    const byLocal = this.timerEvents[node];
+    let events = byLocal[localId];
+    if (events === undefined) {
+      const l = this.local(localId);
+      events = l.crashed ? EMPTY : Int32Array.from(l.timers, (t) => this.timerId(node, t));
+      byLocal[localId] = events;
+    }
+    return events;
   }
 
   /** Writes the successor of `v` under one action into a scratch vector and returns it (valid until the next call). */

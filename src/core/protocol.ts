@@ -53,6 +53,12 @@ export interface Role<S = any, M extends Message = any, T extends string = any> 
    * Leave it out for a node whose whole state is lost.
    */
   readonly durable?: readonly (keyof S & string)[];
+  /**
+   * Runs when the node restarts after a crash, with its durable fields restored into a fresh `init`
+   * state (whose effects are then dropped): re-arm timers and resend what the state calls for.
+   * Without it, a restart is a fresh start: `init`'s state with the durable fields, and its effects.
+   */
+  readonly recover?: (state: S, ctx: Ctx<M, T>) => S;
 }
 
 /** Declares a role; the type arguments are the state, the message union and the timer names. */

@@ -12,6 +12,7 @@ export type Effect =
 /** What reaches a node: its start, a message, or one of its timers. */
 export type NodeEvent =
   | { readonly kind: 'start' }
+  | { readonly kind: 'recover' }
   | { readonly kind: 'message'; readonly from: string; readonly msg: Message }
   | { readonly kind: 'timer'; readonly name: string };
 
@@ -33,6 +34,7 @@ export class HandlerError extends Error {
 export function describeEvent(event: NodeEvent): string {
   switch (event.kind) {
     case 'start': return 'start';
+    case 'recover': return 'recovery';
     case 'message': return `message ${event.msg.type} from ${event.from}`;
     case 'timer': return `timer ${event.name}`;
   }
@@ -116,6 +118,9 @@ export function stepNode(topo: Topology, i: number, state: unknown, event: NodeE
       case 'start':
         next = decl.def.init(ctx as Ctx<Message, string>);
         break;
+      case 'recover':
+        next = decl.def.recover ? decl.def.recover(state, ctx as Ctx<Message, string>) : state;
+        break;
       case 'message': {
         const handler = decl.def.on?.[event.msg.type];
         next = handler ? handler(state, event.msg, ctx) : state;
@@ -147,4 +152,16 @@ export function recoveredState(decl: NodeDecl, before: unknown, fresh: unknown):
   const out: Record<string, unknown> = { ...(fresh as Record<string, unknown>) };
   for (const key of durable) out[key] = (before as Record<string, unknown>)[key];
   return out;
+}
+
+/**
+ * Restarts node `i` after a crash: a fresh `init` with the durable fields of `before` restored, then
+ * the role's `recover` handler with its effects (or, without one, `init`'s effects).
+ */
+export function restartNode(topo: Topology, i: number, before: unknown): StepResult {
+  const decl = topo.decls[i];
+  const fresh = stepNode(topo, i, null, { kind: 'start' });
+  const restored = recoveredState(decl, before, fresh.state);
+  if (!decl.def.recover) return { state: restored, encoded: encode(restored, 'state'), effects: fresh.effects };
+  return stepNode(topo, i, restored, { kind: 'recover' });
 }

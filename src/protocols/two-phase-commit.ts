@@ -27,6 +27,15 @@ const rm = role<RmState, Msg, 'prepare' | 'abort'>({
     ctx.setTimer('abort');
     return { status: 'working' };
   },
+  // A resource manager logs its status: once prepared it must not forget it (crash-recover).
+  durable: ['status'],
+  recover(s, ctx) {
+    if (s.status === 'working') {
+      ctx.setTimer('prepare');
+      ctx.setTimer('abort');
+    }
+    return s;
+  },
   timers: {
     prepare(s, ctx) {
       ctx.cancelTimer('abort');
@@ -53,6 +62,14 @@ const tm = (quorum: number) => role<TmState, Msg, 'commit' | 'abort'>({
   init(ctx) {
     ctx.setTimer('abort');
     return { status: 'init', prepared: {} };
+  },
+  durable: ['status', 'prepared'],
+  recover(s, ctx) {
+    if (s.status === 'init') {
+      ctx.setTimer('abort');
+      if (Object.keys(s.prepared).length >= quorum) ctx.setTimer('commit');
+    }
+    return s;
   },
   on: {
     prepared(s, _m, ctx) {
