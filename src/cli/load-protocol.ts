@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { isProtocol, rememberSource } from '../core/index.ts';
 import type { Protocol } from '../core/index.ts';
@@ -47,6 +47,8 @@ export async function loadProtocol(arg: string, exportName?: string): Promise<Pr
   return rememberSource(mod[chosen] as Protocol, { module: pathToFileURL(file).href, exportName: chosen });
 }
 
+const ownSources = fileURLToPath(new URL('..', import.meta.url));
+
 /** Compiles the file with the project's strict settings; the first errors become one usage error. */
 function typeCheck(file: string, shown: string): void {
   const program = ts.createProgram([file], {
@@ -58,9 +60,12 @@ function typeCheck(file: string, shown: string): void {
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
     lib: ['lib.es2024.d.ts'],
-    types: [],
+    types: ['node'],
+    typeRoots: [fileURLToPath(new URL('../../node_modules/@types', import.meta.url))],
   });
-  const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  // Only the user's files: protoforge's own sources are checked by its own build.
+  const errors = ts.getPreEmitDiagnostics(program)
+    .filter((d) => d.category === ts.DiagnosticCategory.Error && !(d.file && d.file.fileName.startsWith(ownSources)));
   if (errors.length === 0) return;
   const described = errors.slice(0, 5).map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
