@@ -35,14 +35,14 @@ describe('protoforge command', () => {
     const r = await cli('check', 'two-phase-commit', '--param', 'rms=4');
     assert.equal(r.code, 0);
     assert.match(r.out, /^1,568 distinct states, 11,777 transitions, depth 13, /m);
-    assert.match(r.out, /^ {2}ok {3}consistency {5}always {5}holds$/m);
+    assert.match(r.out, /^ {2}ok {3}consistency {5}always {6}holds$/m);
     assert.equal(r.err, '');
   });
 
   test('a failed property exits 1 with a numbered trace and a replay command that works', async () => {
     const r = await cli('check', 'two-phase-commit', '-p', 'variant=majority-commit');
     assert.equal(r.code, 1);
-    assert.match(r.out, /^ {2}FAIL consistency {5}always {5}fails {2}\(counterexample: 7 steps\)$/m);
+    assert.match(r.out, /^ {2}FAIL consistency {5}always {6}fails {2}\(counterexample: 7 steps\)$/m);
     assert.match(r.out, /^Counterexample to consistency \(always\), 7 steps:\n0: Initial state\n {5}tm = \{"prepared":\{\},"status":"init"\}$/m);
     assert.match(r.out, /^6: tm fires timer commit\n {5}tm\.status: "init" -> "committed"$/m);
     assert.match(r.out, /^7: rm3 receives commit from tm\n {5}rm3\.status: "prepared" -> "committed"$/m);
@@ -83,7 +83,17 @@ describe('protoforge command', () => {
     const r = await cli('check', 'test/fixtures/user-protocol.ts');
     assert.equal(r.code, 0);
     assert.match(r.out, /^ping-pong {2}\(none\)/m);
-    assert.match(r.out, /^ {2}ok {3}no more pongs than pings {2}always {5}holds$/m);
+    assert.match(r.out, /^ {2}ok {3}no more pongs than pings {2}always {6}holds$/m);
+  });
+
+  test('the README example checks, and losing a ping breaks its progress', async () => {
+    const ok = await cli('check', 'examples/ping-pong.ts');
+    assert.equal(ok.code, 0);
+    assert.match(ok.out, /^13 distinct states, 18 transitions, depth 6, /m);
+    const lossy = await cli('check', 'examples/ping-pong.ts', '--lossy');
+    assert.equal(lossy.code, 1);
+    assert.match(lossy.out, /^ {2}FAIL both answered {17}eventually {2}fails {2}\(counterexample: 4 steps\)$/m);
+    assert.match(lossy.out, /^4: network drops ping from client to server\n {5}\(no further step leads anywhere else, and both answered never held\)$/m);
   });
 
   test('a user file checks with two worker threads too', async () => {

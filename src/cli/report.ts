@@ -31,7 +31,7 @@ export function formatResult(r: CheckResult, replay: (path: string) => string): 
   for (const p of r.properties) {
     const mark = p.verdict === 'holds' || p.verdict === 'found' ? 'ok  ' : p.verdict === 'unknown' ? '?   ' : 'FAIL';
     const extra = p.trace ? `  (${p.kind === 'sometimes' ? 'witness' : 'counterexample'}: ${p.trace.steps.length - 1} steps)` : '';
-    out.push(`  ${mark} ${p.name.padEnd(width)}  ${p.kind.padEnd(10)} ${p.verdict}${extra}`);
+    out.push(`  ${mark} ${p.name.padEnd(width)}  ${p.kind.padEnd(10)}  ${p.verdict}${extra}`);
   }
   for (const p of r.properties) {
     if (p.verdict === 'fails' && p.trace) {
