@@ -92,6 +92,30 @@ describe('bounds', () => {
   });
 });
 
+describe('progress and memory', () => {
+  test('progress reports states, rate, depth and queue while the search runs', async () => {
+    const seen: { states: number; depth: number; queue: number; statesPerSecond: number }[] = [];
+    const r = await check(twoPhaseCommit, { params: { rms: 5 }, progressIntervalMs: 0, onProgress: (p) => seen.push(p) });
+    assert.ok(seen.length > 1);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].states >= seen[i - 1].states);
+    assert.ok(seen.at(-1)!.states <= r.states && seen.at(-1)!.depth <= r.depth);
+    assert.ok(seen.every((p) => p.statesPerSecond > 0 && p.queue >= 0));
+  });
+
+  test('a memory limit ends the search with exit code 3', async () => {
+    const r = await check(twoPhaseCommit, { params: { rms: 5 }, memoryLimitBytes: 1 });
+    assert.equal(r.bound, 'memory');
+    assert.equal(r.exitCode, 3);
+  });
+
+  test('a stored state costs an 8-byte fingerprint slot (table at most 3/4 full) and 6 bytes of parent link', async () => {
+    const r = await check(twoPhaseCommit, { params: { rms: 6 } });
+    assert.equal(r.memory.stateBytes, r.states * 6);
+    assert.ok(r.memory.fingerprintBytes >= (r.states * 8) / 0.75);
+    assert.equal(r.memory.bytesPerState, (r.memory.fingerprintBytes + r.memory.stateBytes) / r.states);
+  });
+});
+
 describe('errors in protocols', () => {
   test('a non-plain state names the node, the event and the field', async () => {
     await assert.rejects(check(faulty, { params: { fault: 'map' } }), (err: unknown) => {

@@ -23,7 +23,7 @@ export interface SharedBuffers {
 export function createSharedBuffers(properties: number, maxStates: number): SharedBuffers {
   return {
     intern: createInternBuffers(),
-    fingerprints: createFingerprintBuffers(1 << 20),
+    fingerprints: createFingerprintBuffers(1 << 14),
     store: createStateStoreBuffers(maxStates),
     found: new SharedArrayBuffer(Math.max(4, properties * 4)),
     ctrl: new SharedArrayBuffer(CTRL_WORDS * 4),

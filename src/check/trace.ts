@@ -17,12 +17,13 @@ function stepOf(model: Model, step: number, before: Int32Array | null, after: In
   // What this step added: messages and outputs present after it and not (as often) before it.
   const count = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
   const prevMsgs = count(before ? model.messagesOf(before).map((x) => JSON.stringify(x)) : []);
+  const order = model.inst.topo.index;
   const sent = model.messagesOf(after).filter((x) => {
     const key = JSON.stringify(x);
     const left = prevMsgs.get(key) ?? 0;
     if (left > 0) { prevMsgs.set(key, left - 1); return false; }
     return true;
-  });
+  }).sort((a, b) => order.get(a.to)! - order.get(b.to)!);
   const prevOuts = new Set(before ? model.outputsOf(before).map((x) => JSON.stringify(x)) : []);
   const outputs = model.outputsOf(after).filter((x) => !prevOuts.has(JSON.stringify(x)));
   return { step, action, changes, sent, outputs, states, crashed };
