@@ -138,6 +138,12 @@ describe('protoforge command', () => {
     assert.equal(r.err, 'protoforge: error in the protocol: node n1 (worker) handling timer go: state.seen is a Map, which is not plain data (use null, booleans, finite numbers, strings, arrays and plain objects)\n');
   });
 
+  test('an error in a worker thread is reported the same way', async () => {
+    const r = await cli('check', 'test/fixtures/toy.ts', '--export', 'faulty', '-p', 'fault=throw', '--workers', '2');
+    assert.equal(r.code, 2);
+    assert.equal(r.err, 'protoforge: error in the protocol: node n1 (worker) handling timer go threw: boom\n');
+  });
+
   test('the installed command runs as a real process with the documented exit codes', () => {
     const ok = run('check', 'two-phase-commit');
     assert.equal(ok.code, 0);

@@ -31,11 +31,15 @@ export class Level {
     return Atomics.load(this.meta, 0);
   }
 
-  get bytes(): number {
-    return Atomics.load(this.meta, 1) * 4 + this.size * 4;
+  private peak = 0;
+
+  /** The most bytes this level's arena and offsets have held (what stays resident between levels). */
+  get peakBytes(): number {
+    return Math.max(this.peak, Atomics.load(this.meta, 1) * 4 + this.size * 4);
   }
 
   clear(): void {
+    this.peak = this.peakBytes;
     Atomics.store(this.meta, 0, 0);
     Atomics.store(this.meta, 1, 0);
   }

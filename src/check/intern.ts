@@ -89,7 +89,7 @@ export class InternTable {
       if (seen === 0) {
         this.publish(base, text);
         Atomics.add(this.meta, META_COUNT, 1);
-        if (this.size > this.capacity * 0.9) throw new InternFullError(this.capacity);
+        if (this.size > this.capacity * 0.75) throw new InternFullError(this.capacity);
         return slot;
       }
       // Same high hash: wait for the other thread to publish, then compare the text itself.

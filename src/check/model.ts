@@ -148,10 +148,10 @@ export class Model {
   /** Runs a handler and interns its outcome; `timers` are the node's armed timers going in. */
   private run(node: number, state: unknown, timers: readonly string[], event: NodeEvent): Result {
     const res = stepNode(this.inst.topo, node, state, event);
-    return this.intern_(node, res.encoded, timers, res.effects);
+    return this.outcome(node, res.encoded, timers, res.effects);
   }
 
-  private intern_(node: number, encodedState: string, timersIn: readonly string[], effects: readonly Effect[]): Result {
+  private outcome(node: number, encodedState: string, timersIn: readonly string[], effects: readonly Effect[]): Result {
     const timers = new Set(timersIn);
     const sends: number[] = [];
     const outputs: number[] = [];
@@ -202,7 +202,7 @@ export class Model {
     let r = this.recoverMemo[node].get(localId);
     if (!r) {
       const res = restartNode(this.inst.topo, node, this.local(localId).state);
-      r = this.intern_(node, res.encoded, [], res.effects);
+      r = this.outcome(node, res.encoded, [], res.effects);
       this.recoverMemo[node].set(localId, r);
     }
     return r;

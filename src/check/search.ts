@@ -68,7 +68,11 @@ export interface CheckResult {
   /** The bound that ended the search first, if any. */
   readonly bound: Bound | null;
   readonly properties: readonly PropertyResult[];
-  readonly memory: { readonly fingerprintBytes: number; readonly stateBytes: number; readonly bytesPerState: number };
+  /**
+   * Bytes of the visited-state store (fingerprint table and parent links) and their cost per state,
+   * and the largest the breadth-first frontier (two levels of state vectors) grew.
+   */
+  readonly memory: { readonly fingerprintBytes: number; readonly stateBytes: number; readonly bytesPerState: number; readonly frontierBytes: number };
   /** 0 every property holds, 1 a property failed, 3 a bound was reached before a verdict. */
   readonly exitCode: 0 | 1 | 3;
 }
@@ -127,6 +131,7 @@ class Run {
   bound: Bound | null = null;
   private nextProgress: number;
   private peakFingerprintBytes = 0;
+  private peakFrontierBytes = 0;
 
   constructor(readonly engine: Engine, readonly buffers: SharedBuffers, readonly options: CheckOptions) {
     this.ctrl = new Int32Array(buffers.ctrl);
@@ -197,6 +202,7 @@ class Run {
         expander.expand(level, k, Math.min(level.size, k + CHUNK), next);
         this.tick();
       }
+      this.peakFrontierBytes = level.peakBytes + next.peakBytes;
       if (next.size > 0) this.depth++;
       [level, next] = [next, level];
     }
@@ -275,6 +281,7 @@ class Run {
           if (!reports.some((r) => r.paused) || this.stopped) break;
           this.ensureRoom(this.headroom(count));
         }
+        this.peakFrontierBytes = level.peakBytes + next.peakBytes;
         if (next.size > 0) this.depth++;
         [level, next] = [next, level];
         this.ensureRoom(this.headroom(count));
@@ -318,7 +325,7 @@ class Run {
       complete,
       bound: this.bound,
       properties,
-      memory: { fingerprintBytes, stateBytes: store.bytesUsed, bytesPerState: (fingerprintBytes + store.bytesUsed) / Math.max(1, states) },
+      memory: { fingerprintBytes, stateBytes: store.bytesUsed, bytesPerState: (fingerprintBytes + store.bytesUsed) / Math.max(1, states), frontierBytes: this.peakFrontierBytes },
       exitCode: failed ? 1 : complete ? 0 : 3,
     };
   }

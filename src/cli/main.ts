@@ -7,7 +7,7 @@ import { InternFullError } from '../check/intern.ts';
 import { library } from '../protocols/index.ts';
 import { formatTrace } from '../viz/trace-text.ts';
 import { loadProtocol } from './load-protocol.ts';
-import { formatParams, formatProgress, formatResult, formatTable } from './report.ts';
+import { formatProgress, formatResult, formatTable } from './report.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Streams the CLI writes to; tests pass their own. */

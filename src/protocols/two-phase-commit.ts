@@ -37,19 +37,19 @@ const rm = role<RmState, Msg, 'prepare' | 'abort'>({
     return s;
   },
   timers: {
-    prepare(s, ctx) {
+    prepare(_s, ctx) {
       ctx.cancelTimer('abort');
       ctx.send('tm', { type: 'prepared' });
       return { status: 'prepared' };
     },
-    abort(s, ctx) {
+    abort(_s, ctx) {
       ctx.cancelTimer('prepare');
       return { status: 'aborted' };
     },
   },
   on: {
     commit: () => ({ status: 'committed' }),
-    abort(s, _m, ctx) {
+    abort(_s, _m, ctx) {
       ctx.cancelTimer('prepare');
       ctx.cancelTimer('abort');
       return { status: 'aborted' };
