@@ -45,11 +45,11 @@ describe('protoforge command', () => {
     assert.match(r.out, /^ {2}FAIL consistency {5}always {6}fails {2}\(counterexample: 7 steps\)$/m);
     assert.match(r.out, /^Counterexample to consistency \(always\), 7 steps:\n0: Initial state\n {5}tm = \{"prepared":\{\},"status":"init"\}$/m);
     assert.match(r.out, /^6: tm fires timer commit\n {5}tm\.status: "init" -> "committed"$/m);
-    assert.match(r.out, /^7: rm3 receives commit from tm\n {5}rm3\.status: "prepared" -> "committed"$/m);
+    assert.match(r.out, /^7: rm2 receives commit from tm\n {5}rm2\.status: "prepared" -> "committed"$/m);
     const replay = r.out.match(/^Replay: protoforge (.*)$/m)![1].split(' ');
     const again = await cli(...replay);
     assert.equal(again.code, 0);
-    assert.match(again.out, /^7: rm3 receives commit from tm$/m);
+    assert.match(again.out, /^7: rm2 receives commit from tm$/m);
   });
 
   test('--json gives the result and the trace as data', async () => {

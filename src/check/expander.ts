@@ -89,14 +89,14 @@ export class Expander {
         const w = this.normalize(raw, v[0]);
         hashVector(w, fp);
         if (this.hasEventually && (fp[0] !== this.own[0] || fp[1] !== this.own[1])) moved = true;
-        if (this.store.size >= this.maxStates) {
-          Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND);
-          return;
-        }
         if (!this.fingerprints.add(fp[0], fp[1])) continue;
         const index = this.store.add(parent, a);
         next.push(index, w);
         this.judge(w, index);
+        if (index + 1 >= this.maxStates) {
+          Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND);
+          return;
+        }
       }
       if (this.hasEventually && !moved) this.judgeQuiescent(v, parent);
     }

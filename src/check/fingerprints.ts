@@ -1,3 +1,5 @@
+import { counterBuffer } from './shared-array.ts';
+
 /**
  * The set of visited states, stored as 64-bit fingerprints in one open-addressing table in shared
  * memory (8 bytes a slot), so that worker threads insert concurrently with 32-bit compare-and-swap.
@@ -13,7 +15,7 @@ export const MAX_LOAD = 0.75;
 const GROWTH = 1.5;
 
 export function createFingerprintBuffers(capacity = 1 << 16): FingerprintBuffers {
-  return { table: new SharedArrayBuffer(capacity * 8), meta: new SharedArrayBuffer(4) };
+  return { table: new SharedArrayBuffer(capacity * 8), meta: counterBuffer() };
 }
 
 /** 64-bit hash of an int vector as two 32-bit words (two murmur3-style lanes and a final mix). */
@@ -87,7 +89,7 @@ export class FingerprintSet {
   grown(): FingerprintBuffers {
     const next: FingerprintBuffers = {
       table: new SharedArrayBuffer(Math.ceil(this.capacity * GROWTH) * 8),
-      meta: new SharedArrayBuffer(4),
+      meta: counterBuffer(),
     };
     const set = new FingerprintSet(next);
     const t = this.table;

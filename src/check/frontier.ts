@@ -1,4 +1,4 @@
-import { ensureLength, growable } from './shared-array.ts';
+import { counterBuffer, ensureLength, growable } from './shared-array.ts';
 
 /**
  * The states of one breadth-first level, as records [state index, length, ...vector] in a shared
@@ -13,7 +13,7 @@ export interface LevelBuffers {
 const MAX_ARENA = 2 ** 32;
 
 export function createLevelBuffers(): LevelBuffers {
-  return { arena: growable(1 << 16, MAX_ARENA), offsets: growable(1 << 12, 2 ** 31), meta: new SharedArrayBuffer(8) };
+  return { arena: growable(1 << 16, MAX_ARENA), offsets: growable(1 << 12, 2 ** 31), meta: counterBuffer() };
 }
 
 export class Level {

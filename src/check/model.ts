@@ -412,6 +412,21 @@ export class Model {
     }
   }
 
+  /**
+   * The actions of `list` (enumerated for `v`) ranked by what they do rather than by interned ids,
+   * which depend on the order a run met things in: the result lists indices into `list`.
+   */
+  stableOrder(v: Int32Array, list: ActionList): number[] {
+    const keys: string[] = [];
+    for (let a = 0; a < list.length; a++) {
+      const kind = list.kind[a];
+      const what = kind === Kind.Timer ? (this.timerNames[list.arg[a]] ?? this.timerNameOf(list.arg[a]))
+        : kind === Kind.Deliver || kind === Kind.Drop ? this.intern.text(v[list.arg[a]]) : '';
+      keys.push(`${kind}|${String(list.node[a]).padStart(6, '0')}|${what}`);
+    }
+    return keys.map((_, a) => a).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+  }
+
   private timerNameOf(id: number): string {
     const [, name] = decode<[number, string]>(this.intern.text(id).slice(1));
     this.timerNames[id] = name;

@@ -2,7 +2,7 @@ import type { Protocol } from '../core/protocol.ts';
 import type { Trace } from '../core/trace.ts';
 import { createEngine, createSharedBuffers } from './engine.ts';
 import type { InstanceOptions } from './instance.ts';
-import { buildTrace } from './trace.ts';
+import { replayStable } from './trace.ts';
 
 export class ReplayError extends Error {
   constructor(message: string) {
@@ -23,7 +23,7 @@ export function replayPath(protocol: Protocol, options: InstanceOptions, path: s
   });
   const engine = createEngine(protocol, { ...options, symmetry: false }, createSharedBuffers(1, 1 << 20), 1 << 20);
   try {
-    return buildTrace(engine.model, indices, null, (w, f) => engine.expander.normalize(w, f));
+    return replayStable(engine.model, indices);
   } catch (err) {
     throw new ReplayError(`cannot replay path ${path}: ${(err as Error).message}`);
   }

@@ -176,12 +176,14 @@ class Run {
     if (Atomics.compareExchange(this.ctrl, CTRL_STOP, 0, STOP_BOUND) === 0) this.bound = bound;
   }
 
-  /** Makes room in the fingerprint table for `more` insertions; only while no thread inserts. */
+  /** Makes room in the shared tables for `more` insertions; only while no other thread inserts. */
   private ensureRoom(more: number): void {
     let set = this.engine.expander.fingerprints;
     while (set.wouldOverfill(more)) set = new FingerprintSet(set.grown());
     this.engine.expander.fingerprints = set;
     this.peakFingerprintBytes = Math.max(this.peakFingerprintBytes, set.bytes);
+    const intern = this.engine.model.intern;
+    while (intern.wouldOverfill(more)) intern.use(intern.grown());
   }
 
   private headroom(workers: number): number {
@@ -236,10 +238,10 @@ class Run {
       expander.transitions++;
       if (fp[0] !== top.fp[0] || fp[1] !== top.fp[1]) top.moved = true;
       if (this.options.maxDepth !== undefined && stack.length > this.options.maxDepth) { this.bound ??= 'depth'; continue; }
-      if (store.size >= expander.maxStates) { this.limit('states'); break; }
       if (!expander.fingerprints.add(fp[0], fp[1])) continue;
       const index = store.add(top.index, a);
       expander.judge(w, index);
+      if (index + 1 >= expander.maxStates) { this.limit('states'); break; }
       stack.push(frame(w.slice(), index));
       if (stack.length > this.depth) this.depth = stack.length - 1;
       this.queue = stack.length;
@@ -265,6 +267,7 @@ class Run {
       workerData: { source, options: instanceOptions(this.options), buffers: this.buffers, maxStates: this.engine.expander.maxStates, chunk: CHUNK },
     }));
     const timer = setInterval(() => this.tick(), Math.min(250, this.options.progressIntervalMs ?? 250));
+    this.engine.model.intern.soleWriter = false;
     try {
       while (level.size > 0 && !this.stopped) {
         if (this.options.maxDepth !== undefined && this.depth >= this.options.maxDepth) { this.limit('depth'); break; }
@@ -273,7 +276,8 @@ class Run {
         this.queue = level.size;
         for (;;) {
           const fingerprints = this.engine.expander.fingerprints.buffers;
-          const reports = await Promise.all(workers.map((w) => ask(w, { level: level.buffers, next: next.buffers, fingerprints })));
+          const intern = this.engine.model.intern.current;
+          const reports = await Promise.all(workers.map((w) => ask(w, { level: level.buffers, next: next.buffers, fingerprints, intern })));
           for (const r of reports) {
             this.transitions += r.transitions;
             this.engine.expander.maxBranch = Math.max(this.engine.expander.maxBranch, r.maxBranch);
@@ -289,6 +293,7 @@ class Run {
     } finally {
       clearInterval(timer);
       await Promise.all(workers.map((w) => w.terminate()));
+      this.engine.model.intern.soleWriter = true;
     }
     this.queue = level.size;
     this.noteBoundFromStop();

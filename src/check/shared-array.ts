@@ -18,3 +18,11 @@ export function ensureLength(buffer: SharedArrayBuffer, bytes: number, what: str
 export function growable(initialBytes: number, maxBytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.min(initialBytes, maxBytes), { maxByteLength: maxBytes });
 }
+
+/**
+ * Room for a few shared counters. Each search table gets its own 128 bytes, so counters that different
+ * threads update often never share a cache line with another table's.
+ */
+export function counterBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(128);
+}

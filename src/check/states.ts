@@ -1,4 +1,4 @@
-import { ensureLength, growable } from './shared-array.ts';
+import { counterBuffer, ensureLength, growable } from './shared-array.ts';
 
 /**
  * For every stored state, by index in the order found: its parent's index and which of the parent's
@@ -15,7 +15,7 @@ export const MAX_STATES = 1 << 30;
 export function createStateStoreBuffers(maxStates: number): StateStoreBuffers {
   // Room past the bound for the successors of the states being expanded when it is reached.
   const max = Math.min(MAX_STATES, maxStates + (1 << 20));
-  return { parent: growable(1 << 16, max * 4), action: growable(1 << 15, max * 2), meta: new SharedArrayBuffer(4) };
+  return { parent: growable(1 << 16, max * 4), action: growable(1 << 15, max * 2), meta: counterBuffer() };
 }
 
 export class StateStore {

@@ -30,51 +30,68 @@ function stepOf(model: Model, step: number, before: Int32Array | null, after: In
 }
 
 /**
- * Replays a path of action indices from the initial state into a readable trace. Under symmetry the
- * path runs through representatives; the replay keeps the renaming `sigma` that takes the current
- * representative to the real state, so the trace shows one consistent run of real node ids, and
- * its `path` is the same run's action indices without symmetry.
+ * Renders a run from the initial state. `choose` picks, at each step, the index of the action to take
+ * among those `model.enumerate` lists for the real current state. The trace's `path` names each
+ * action by its rank in `model.stableOrder`, which does not depend on the run that found it, so a
+ * fresh process replays it.
+ */
+function render(model: Model, length: number, choose: (actual: Int32Array, actions: ActionList, step: number) => number): Trace {
+  const actions = new ActionList();
+  let actual = model.initial();
+  const steps: TraceStep[] = [stepOf(model, 0, null, actual, { kind: 'init' })];
+  const path: number[] = [];
+  for (let i = 0; i < length; i++) {
+    model.enumerate(actual, actions);
+    const b = choose(actual, actions, i);
+    const next = model.apply(actual, actions.kind[b], actions.node[b], actions.arg[b]).slice();
+    steps.push(stepOf(model, i + 1, actual, next, model.describe(actual, actions.kind[b], actions.node[b], actions.arg[b])));
+    path.push(model.stableOrder(actual, actions).indexOf(b));
+    actual = next;
+  }
+  const inst = model.inst;
+  return { protocol: inst.protocol.name, params: inst.params, network: inst.network, path: path.join('/'), steps };
+}
+
+/**
+ * The trace of a state the checker stored, from its path of the checker's own action indices. Under
+ * symmetry that path runs through representatives; the replay keeps the renaming `sigma` that takes
+ * the current representative to the real state, so the trace shows one consistent run of real node ids.
  */
 export function buildTrace(model: Model, path: readonly number[], canon: Canonicalizer | null,
   normalize: (w: Int32Array, parentFlags: number) => Int32Array): Trace {
-  const actions = new ActionList();
-  const probe = new ActionList();
+  const repActions = new ActionList();
   const raw = model.initial();
   let rep = normalize(raw.slice(), model.eventuallyMask).slice();
-  let actual = raw.slice();
-  actual[0] = rep[0];
   let sigma: number[] = identity(model.n);
-  if (canon) sigma = invert(canon.permutation(withFlags(raw, rep[0])) ?? identity(model.n));
-  const steps: TraceStep[] = [stepOf(model, 0, null, actual, { kind: 'init' })];
-  const realPath: number[] = [];
-  path.forEach((a, i) => {
-    model.enumerate(rep, actions);
-    if (a >= actions.length) throw new Error(`trace step ${i + 1}: action ${a} does not exist (${actions.length} enabled)`);
-    const successor = model.apply(rep, actions.kind[a], actions.node[a], actions.arg[a]).slice();
+  if (canon) sigma = invert(canon.permutation(raw) ?? identity(model.n));
+  return render(model, path.length, (actual, actions, i) => {
+    const a = path[i];
+    model.enumerate(rep, repActions);
+    if (a >= repActions.length) throw new Error(`trace step ${i + 1}: action ${a} does not exist (${repActions.length} enabled)`);
+    const successor = model.apply(rep, repActions.kind[a], repActions.node[a], repActions.arg[a]).slice();
     const nextRep = normalize(successor.slice(), rep[0]).slice();
     let next = successor;
     if (canon) {
       next = canon.rename(successor, sigma).slice();
-      const tau = canon.permutation(withFlags(successor, nextRep[0])) ?? identity(model.n);
-      const tauInv = invert(tau);
+      const tauInv = invert(canon.permutation(successor) ?? identity(model.n));
       sigma = sigma.map((_, x) => sigma[tauInv[x]]);
     }
-    // The same step taken from the real state: the action whose successor is exactly `next`.
-    model.enumerate(actual, probe);
-    let chosen = -1;
-    for (let b = 0; b < probe.length && chosen < 0; b++) {
-      const w = model.apply(actual, probe.kind[b], probe.node[b], probe.arg[b]);
-      if (sameAfterFlags(w, next)) chosen = b;
-    }
-    if (chosen < 0) throw new Error(`trace step ${i + 1}: no action leads to the recorded state`);
-    next[0] = nextRep[0];
-    steps.push(stepOf(model, i + 1, actual, next, model.describe(actual, probe.kind[chosen], probe.node[chosen], probe.arg[chosen])));
-    realPath.push(chosen);
-    actual = next;
     rep = nextRep;
+    // The same step taken from the real state: the action whose successor is exactly `next`.
+    for (let b = 0; b < actions.length; b++) {
+      if (sameState(model.apply(actual, actions.kind[b], actions.node[b], actions.arg[b]), next)) return b;
+    }
+    throw new Error(`trace step ${i + 1}: no action leads to the recorded state`);
   });
-  const inst = model.inst;
-  return { protocol: inst.protocol.name, params: inst.params, network: inst.network, path: realPath.join('/'), steps };
+}
+
+/** The trace of a path of stable action ranks (a trace's `path`), without symmetry. */
+export function replayStable(model: Model, path: readonly number[]): Trace {
+  return render(model, path.length, (actual, actions, i) => {
+    const order = model.stableOrder(actual, actions);
+    if (path[i] >= order.length) throw new Error(`trace step ${i + 1}: action ${path[i]} does not exist (${order.length} enabled)`);
+    return order[path[i]];
+  });
 }
 
 const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -85,14 +102,8 @@ function invert(perm: readonly number[]): number[] {
   return out;
 }
 
-function withFlags(w: Int32Array, flags: number): Int32Array {
-  const c = w.slice();
-  c[0] = flags;
-  return c;
-}
-
-/** Equal vectors, ignoring the `eventually` bits of the flags word (they are settled afterwards). */
-function sameAfterFlags(a: Int32Array, b: Int32Array): boolean {
+/** Equal states, ignoring the `eventually` bits of the flags word (traces do not track them). */
+function sameState(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length || (a[0] & 0xff) !== (b[0] & 0xff)) return false;
   for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

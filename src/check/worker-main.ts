@@ -4,6 +4,7 @@ import type { SharedBuffers } from './engine.ts';
 import { CTRL_CURSOR, CTRL_STOP } from './expander.ts';
 import { FingerprintSet } from './fingerprints.ts';
 import type { FingerprintBuffers } from './fingerprints.ts';
+import type { InternBuffers } from './intern.ts';
 import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
 import type { InstanceOptions } from './instance.ts';
@@ -19,22 +20,27 @@ const protocol = await loadFromSource(data.source);
 const engine = createEngine(protocol, data.options, data.buffers, data.maxStates);
 const ctrl = new Int32Array(data.buffers.ctrl);
 const expander = engine.expander;
+const intern = engine.model.intern;
+intern.soleWriter = false;
 
 interface Job {
   readonly level: LevelBuffers;
   readonly next: LevelBuffers;
   readonly fingerprints: FingerprintBuffers;
+  readonly intern: InternBuffers;
 }
 
 parentPort!.on('message', (job: Job) => {
   try {
     expander.fingerprints = new FingerprintSet(job.fingerprints);
+    intern.use(job.intern);
     const level = new Level(job.level);
     const next = new Level(job.next);
     const before = expander.transitions;
     let paused = false;
     while (Atomics.load(ctrl, CTRL_STOP) === 0) {
-      if (expander.fingerprints.wouldOverfill(data.chunk * Math.max(expander.maxBranch, 32) * 2)) { paused = true; break; }
+      const room = data.chunk * Math.max(expander.maxBranch, 32) * 2;
+      if (expander.fingerprints.wouldOverfill(room) || intern.wouldOverfill(room)) { paused = true; break; }
       const from = Atomics.add(ctrl, CTRL_CURSOR, data.chunk);
       if (from >= level.size) break;
       expander.expand(level, from, Math.min(level.size, from + data.chunk), next);

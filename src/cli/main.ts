@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { check, CheckOptionsError, ParamError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
 import type { CheckOptions, CheckResult } from '../check/index.ts';
@@ -23,6 +24,11 @@ const processIo: Io = {
   err: (t) => process.stderr.write(t),
   tty: Boolean(process.stderr.isTTY),
 };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function wholeNumber(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -155,6 +161,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   const program = new Command('protoforge')
     .description('Distributed protocols as TypeScript state machines: model-check them exhaustively under faults.')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .version(version(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   const withSearch = searchOptions(program);
@@ -171,7 +178,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   withSearch(program.command('check')
     .description('check every property of a protocol over all its reachable states')
     .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
-    .option('-p, --param <key=value>', 'set a protocol parameter (repeatable)', keyValue, {})
+    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
     .option('--export <name>', 'which export of the file to check, when it exports several protocols')
     .addOption(new Option('--network <kind>', 'message ordering').choices(['unordered', 'ordered']))
     .option('--lossy', 'messages in flight may be lost')
