@@ -11,8 +11,8 @@ export interface FingerprintBuffers {
   readonly meta: SharedArrayBuffer; // [count]
 }
 
-export const MAX_LOAD = 0.75;
-const GROWTH = 1.5;
+export const MAX_LOAD = 0.8;
+const GROWTH = 1.4;
 
 export function createFingerprintBuffers(capacity = 1 << 16): FingerprintBuffers {
   return { table: new SharedArrayBuffer(capacity * 8), meta: counterBuffer() };
@@ -70,7 +70,9 @@ export class FingerprintSet {
     let slot = Math.floor(((hi >>> 0) / 4294967296) * cap);
     for (;;) {
       const at = slot << 1;
-      const seen = Atomics.compareExchange(t, at, 0, hi);
+      // Most lookups find a state seen before: read first, and only lock the slot when it looks empty.
+      let seen = t[at];
+      if (seen === 0) seen = Atomics.compareExchange(t, at, 0, hi);
       if (seen === 0) {
         Atomics.store(t, at + 1, lo);
         Atomics.add(this.meta, 0, 1);
