@@ -29,6 +29,7 @@ export class Expander {
   private readonly fp = new Int32Array(2);
   private readonly own = new Int32Array(2);
   private readonly hasEventually: boolean;
+  private readonly incremental: boolean;
   transitions = 0;
   maxBranch = 0;
 
@@ -43,6 +44,7 @@ export class Expander {
     private readonly canon: Canonicalizer | null,
   ) {
     this.hasEventually = model.eventuallyMask !== 0;
+    this.incremental = model.incremental;
   }
 
   /** Evaluates the properties on a newly stored state. */
@@ -70,26 +72,42 @@ export class Expander {
     return w;
   }
 
+  /** The fingerprint of a state vector, by this search's method (incremental or whole-vector). */
+  fingerprintOf(v: Int32Array, out: Int32Array): void {
+    if (this.incremental) this.model.fingerprint(v, out);
+    else hashVector(v, out);
+  }
+
   /** Expands records [from, to) of `level` into `next`, until the search is told to stop. */
   expand(level: Level, from: number, to: number, next: Level): void {
     const model = this.model;
     const actions = this.actions;
     const fp = this.fp;
+    const own = this.own;
     for (let k = from; k < to && Atomics.load(this.ctrl, CTRL_STOP) === 0; k++) {
       const parent = level.indexAt(k);
       const v = level.vectorAt(k);
       model.enumerate(v, actions);
       if (actions.length > this.maxBranch) this.maxBranch = actions.length;
-      if (this.hasEventually) hashVector(v, this.own);
+      this.fingerprintOf(v, own);
       let moved = false;
       for (let a = 0; a < actions.length; a++) {
-        const raw = model.apply(v, actions.kind[a], actions.node[a], actions.arg[a]);
         this.transitions++;
-        if (sameVector(raw, v)) continue; // a step that changes nothing, common on duplicating networks
-        const w = this.normalize(raw, v[0]);
-        hashVector(w, fp);
-        if (this.hasEventually && (fp[0] !== this.own[0] || fp[1] !== this.own[1])) moved = true;
-        if (!this.fingerprints.add(fp[0], fp[1])) continue;
+        let w: Int32Array;
+        if (this.incremental) {
+          // Duplicates, most successors, are recognized from the fingerprint alone.
+          model.successorFingerprint(v, own, actions.kind[a], actions.node[a], actions.arg[a], fp);
+          if (fp[0] === own[0] && fp[1] === own[1]) continue; // a step that changes nothing
+          if (!this.fingerprints.add(fp[0], fp[1])) continue;
+          w = model.apply(v, actions.kind[a], actions.node[a], actions.arg[a]);
+        } else {
+          const raw = model.apply(v, actions.kind[a], actions.node[a], actions.arg[a]);
+          if (sameVector(raw, v)) continue; // a step that changes nothing, common on duplicating networks
+          w = this.normalize(raw, v[0]);
+          hashVector(w, fp);
+          if (fp[0] !== own[0] || fp[1] !== own[1]) moved = true;
+          if (!this.fingerprints.add(fp[0], fp[1])) continue;
+        }
         const index = this.store.add(parent, a);
         next.push(index, w);
         this.judge(w, index);

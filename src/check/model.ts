@@ -1,4 +1,4 @@
-import { decode, encode } from '../core/plain.ts';
+import { decode, encode, mix32 } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
 import type { InFlight, NodeView, OutputRecord, World } from '../core/properties.ts';
 import { recoveredState, restartNode, stepNode } from '../core/step.ts';
@@ -75,6 +75,11 @@ export class Model {
   private readonly msgTo: number[] = [];
   private readonly startResults: Result[];
   private tmp = new Int32Array(256);
+  private deltaFlags = 0;
+  private deltaLocal = 0;
+  private deltaRemoveAt = -1;
+  private deltaSends: Int32Array = EMPTY;
+  private deltaOutputs: Int32Array = EMPTY;
   readonly eventuallyMask: number;
 
   constructor(readonly inst: Instance, readonly intern: InternTable) {
@@ -170,18 +175,25 @@ export class Model {
     };
   }
 
-  private handle(node: number, localId: number, eventId: number, event: () => NodeEvent): Result {
+  /** Node `node` in local state `localId` handling event `eventId` (a timer's id or a message's id). */
+  private handle(node: number, localId: number, eventId: number): Result {
     let table = this.memo[localId];
     if (!table) this.memo[localId] = table = new Map();
     let r = table.get(eventId);
     if (!r) {
       const l = this.local(localId);
-      const ev = event();
+      const ev = this.eventOf(eventId);
       const timers = ev.kind === 'timer' ? l.timers.filter((t) => t !== ev.name) : l.timers;
       r = this.run(node, l.state, timers, ev);
       table.set(eventId, r);
     }
     return r;
+  }
+
+  private eventOf(eventId: number): NodeEvent {
+    if (this.intern.text(eventId)[0] === 'T') return { kind: 'timer', name: this.timerNames[eventId] ?? this.timerNameOf(eventId) };
+    const mm = this.msg(eventId);
+    return { kind: 'message', from: this.inst.topo.ids[mm.from], msg: mm.msg };
   }
 
   private crash(node: number, localId: number): number {
@@ -290,42 +302,50 @@ export class Model {
     return events;
   }
 
+  /**
+   * What one action does to `v`, left in the `delta*` fields: the node's new local state, the
+   * message position it consumes (or -1), the messages sent, the outputs and the new flags word.
+   */
+  private effect(v: Int32Array, kind: number, node: number, arg: number): void {
+    let r: Result | null = null;
+    this.deltaFlags = v[0];
+    this.deltaLocal = v[1 + node];
+    this.deltaRemoveAt = -1;
+    switch (kind) {
+      case Kind.Timer:
+        r = this.handle(node, this.deltaLocal, arg);
+        break;
+      case Kind.Deliver:
+        r = this.handle(node, this.deltaLocal, v[arg]);
+        if (!this.inst.network.duplicating) this.deltaRemoveAt = arg;
+        break;
+      case Kind.Drop:
+        this.deltaRemoveAt = arg;
+        break;
+      case Kind.Crash:
+        this.deltaLocal = this.crash(node, this.deltaLocal);
+        this.deltaFlags++;
+        break;
+      case Kind.Recover:
+        r = this.recover(node, this.deltaLocal);
+        break;
+    }
+    if (r) this.deltaLocal = r.local;
+    this.deltaSends = r ? r.sends : EMPTY;
+    this.deltaOutputs = r ? r.outputs : EMPTY;
+  }
+
   /** Writes the successor of `v` under one action into a scratch vector and returns it (valid until the next call). */
   apply(v: Int32Array, kind: number, node: number, arg: number): Int32Array {
+    this.effect(v, kind, node, arg);
     const n = this.n;
     const m = v[n + 1];
     const k = v[n + 2 + m];
-    let flags = v[0];
-    let local = v[1 + node];
-    let removeAt = -1;
-    let r: Result | undefined;
-    switch (kind) {
-      case Kind.Timer:
-        r = this.handle(node, local, arg, () => ({ kind: 'timer', name: this.timerNames[arg]! }));
-        break;
-      case Kind.Deliver: {
-        const id = v[arg];
-        r = this.handle(node, local, id, () => {
-          const mm = this.msg(id);
-          return { kind: 'message', from: this.inst.topo.ids[mm.from], msg: mm.msg };
-        });
-        if (!this.inst.network.duplicating) removeAt = arg;
-        break;
-      }
-      case Kind.Drop:
-        removeAt = arg;
-        break;
-      case Kind.Crash:
-        local = this.crash(node, local);
-        flags++;
-        break;
-      case Kind.Recover:
-        r = this.recover(node, local);
-        break;
-    }
-    if (r) local = r.local;
-    const sends = r ? r.sends : EMPTY;
-    const outs = r ? r.outputs : EMPTY;
+    const flags = this.deltaFlags;
+    const local = this.deltaLocal;
+    const removeAt = this.deltaRemoveAt;
+    const sends = this.deltaSends;
+    const outs = this.deltaOutputs;
     const cap = n + 3 + m + sends.length + k + outs.length;
     if (this.tmp.length < cap) this.tmp = new Int32Array(cap * 2);
     const w = this.tmp;
@@ -351,6 +371,71 @@ export class Model {
     }
     w[kAt] = kk;
     return w.subarray(0, len);
+  }
+
+  /**
+   * Whether fingerprints can be computed incrementally: each component of a state (flags, each node's
+   * local state, each message in flight, each output) adds a hash, so a successor's fingerprint is its
+   * parent's with the changed components swapped, and duplicate successors (most of them) are found
+   * without building their vectors. FIFO channels (where positions matter), symmetry (which renames
+   * everything) and `eventually` properties (whose pending bits need the successor) build vectors.
+   */
+  get incremental(): boolean {
+    return this.inst.network.ordering === 'unordered' && this.inst.symmetry.length === 0 && this.eventuallyMask === 0;
+  }
+
+  /** The additive fingerprint of a whole state vector, as two 32-bit lanes. */
+  fingerprint(v: Int32Array, out: Int32Array): void {
+    const n = this.n;
+    const m = v[n + 1];
+    const k = v[n + 2 + m];
+    let a = laneA(SALT_FLAGS, v[0]);
+    let b = laneB(SALT_FLAGS, v[0]);
+    for (let i = 0; i < n; i++) { a += laneA(SALT_LOCAL + i, v[1 + i]); b += laneB(SALT_LOCAL + i, v[1 + i]); }
+    for (let p = n + 2; p < n + 2 + m; p++) { a += laneA(SALT_MESSAGE, v[p]); b += laneB(SALT_MESSAGE, v[p]); }
+    for (let p = n + 3 + m; p < n + 3 + m + k; p++) { a += laneA(SALT_OUTPUT, v[p]); b += laneB(SALT_OUTPUT, v[p]); }
+    out[0] = a | 0;
+    out[1] = b | 0;
+  }
+
+  /** The fingerprint of `apply(v, action)` from `fp`, the fingerprint of `v`, without building the successor. */
+  successorFingerprint(v: Int32Array, fp: Int32Array, kind: number, node: number, arg: number, out: Int32Array): void {
+    this.effect(v, kind, node, arg);
+    const n = this.n;
+    const m = v[n + 1];
+    let a = fp[0];
+    let b = fp[1];
+    if (this.deltaFlags !== v[0]) {
+      a += laneA(SALT_FLAGS, this.deltaFlags) - laneA(SALT_FLAGS, v[0]);
+      b += laneB(SALT_FLAGS, this.deltaFlags) - laneB(SALT_FLAGS, v[0]);
+    }
+    const old = v[1 + node];
+    if (this.deltaLocal !== old) {
+      a += laneA(SALT_LOCAL + node, this.deltaLocal) - laneA(SALT_LOCAL + node, old);
+      b += laneB(SALT_LOCAL + node, this.deltaLocal) - laneB(SALT_LOCAL + node, old);
+    }
+    if (this.deltaRemoveAt >= 0) {
+      a -= laneA(SALT_MESSAGE, v[this.deltaRemoveAt]);
+      b -= laneB(SALT_MESSAGE, v[this.deltaRemoveAt]);
+    }
+    const sends = this.deltaSends;
+    const duplicating = this.inst.network.duplicating;
+    for (let s = 0; s < sends.length; s++) {
+      const id = sends[s];
+      // A message set (duplicating network) holds each message once.
+      if (duplicating && (contains(v, n + 2, n + 2 + m, id) || sends.subarray(0, s).includes(id))) continue;
+      a += laneA(SALT_MESSAGE, id);
+      b += laneB(SALT_MESSAGE, id);
+    }
+    const outs = this.deltaOutputs;
+    const k = v[n + 2 + m];
+    for (let o = 0; o < outs.length; o++) {
+      if (contains(v, n + 3 + m, n + 3 + m + k, outs[o])) continue;
+      a += laneA(SALT_OUTPUT, outs[o]);
+      b += laneB(SALT_OUTPUT, outs[o]);
+    }
+    out[0] = a | 0;
+    out[1] = b | 0;
   }
 
   private insertMessage(w: Int32Array, from: number, end: number, id: number): number {
@@ -457,6 +542,33 @@ export class Model {
 }
 
 const EMPTY = new Int32Array(0);
+
+const SALT_FLAGS = 0x1000001;
+const SALT_MESSAGE = 0x2000003;
+const SALT_OUTPUT = 0x3000005;
+const SALT_LOCAL = 0x4000007;
+
+/** Two independent 32-bit hashes of (salt, id): the lanes of an additive fingerprint. */
+function laneA(salt: number, id: number): number {
+  return mix32(Math.imul(salt, 0x9e3779b1) ^ Math.imul(id + 1, 0x85ebca77));
+}
+
+function laneB(salt: number, id: number): number {
+  return mix32(Math.imul(salt ^ 0x5bd1e995, 0xc2b2ae3d) + Math.imul(id + 1, 0x27d4eb2f));
+}
+
+/** Whether the sorted run v[from, to) holds `id`. */
+function contains(v: Int32Array, from: number, to: number, id: number): boolean {
+  let lo = from;
+  let hi = to - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v[mid] === id) return true;
+    if (v[mid] < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 /** The World properties see, decoded lazily from a state vector. */
 export class CheckWorld implements World {

@@ -7,7 +7,7 @@ import type { ParamValue } from '../core/protocol.ts';
 import { createEngine, createSharedBuffers } from './engine.ts';
 import type { Engine, SharedBuffers } from './engine.ts';
 import { CTRL_CURSOR, CTRL_STOP, STOP_BOUND } from './expander.ts';
-import { FingerprintSet, hashVector } from './fingerprints.ts';
+import { FingerprintSet } from './fingerprints.ts';
 import { createLevelBuffers, Level } from './frontier.ts';
 import { ActionList } from './model.ts';
 import type { InstanceOptions } from './instance.ts';
@@ -148,7 +148,7 @@ class Run {
     const { model, expander, store } = this.engine;
     const v = expander.normalize(model.initial(), model.eventuallyMask).slice();
     const fp = new Int32Array(2);
-    hashVector(v, fp);
+    expander.fingerprintOf(v, fp);
     expander.fingerprints.add(fp[0], fp[1]);
     const index = store.add(0, 0);
     expander.judge(v, index);
@@ -220,7 +220,7 @@ class Run {
       const actions = new ActionList();
       model.enumerate(v, actions);
       const own = new Int32Array(2);
-      hashVector(v, own);
+      expander.fingerprintOf(v, own);
       return { v, index, actions, next: 0, moved: false, fp: own };
     };
     const stack: Frame[] = [frame(this.start(), 0)];
@@ -234,7 +234,7 @@ class Run {
       }
       const a = top.next++;
       const w = expander.normalize(model.apply(top.v, top.actions.kind[a], top.actions.node[a], top.actions.arg[a]), top.v[0]);
-      hashVector(w, fp);
+      expander.fingerprintOf(w, fp);
       expander.transitions++;
       if (fp[0] !== top.fp[0] || fp[1] !== top.fp[1]) top.moved = true;
       if (this.options.maxDepth !== undefined && stack.length > this.options.maxDepth) { this.bound ??= 'depth'; continue; }
