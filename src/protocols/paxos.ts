@@ -118,24 +118,53 @@ function acceptor(variant: Variant) {
   });
 }
 
+/** Every proposal an acceptor has accepted, computed once per distinct acceptor state. */
+const votesCache = new WeakMap<AcceptorState, Proposal[]>();
+function votesOf(a: AcceptorState): Proposal[] {
+  let out = votesCache.get(a);
+  if (!out) {
+    out = [];
+    if (a.phase !== 'AInit') for (const n in a.votes) out.push([Number(n), a.votes[n]]);
+    votesCache.set(a, out);
+  }
+  return out;
+}
+
+interface Ballots {
+  /** Every proposal any acceptor has accepted (once per acceptor that accepted it). */
+  readonly votes: Proposal[];
+  /** Every proposal accepted by a majority of acceptors. */
+  readonly chosen: Proposal[];
+}
+
+/** Several properties ask about the same state: work it out once per state. */
+const ballotsCache = new WeakMap<World, Ballots>();
+function ballots(w: World): Ballots {
+  let b = ballotsCache.get(w);
+  if (!b) {
+    const acceptors = w.statesOf<AcceptorState>('acceptor');
+    const votes: Proposal[] = [];
+    for (const a of acceptors) for (const p of votesOf(a)) votes.push(p);
+    const majority = Math.floor(acceptors.length / 2) + 1;
+    const chosen: Proposal[] = [];
+    for (const [n, v] of votes) {
+      if (chosen.some((p) => p[0] === n && p[1] === v)) continue;
+      let count = 0;
+      for (const a of acceptors) if (a.phase !== 'AInit' && a.votes[n] === v) count++;
+      if (count >= majority) chosen.push([n, v]);
+    }
+    ballotsCache.set(w, (b = { votes, chosen }));
+  }
+  return b;
+}
+
 /** Every (number, value) accepted by a majority of acceptors. */
 export function chosen(w: World): Proposal[] {
-  const acceptors = w.statesOf<AcceptorState>('acceptor');
-  const majority = Math.floor(acceptors.length / 2) + 1;
-  const count = new Map<string, number>();
-  for (const a of acceptors) {
-    if (a.phase === 'AInit') continue;
-    for (const [n, v] of Object.entries(a.votes)) count.set(`${n}|${v}`, (count.get(`${n}|${v}`) ?? 0) + 1);
-  }
-  return [...count].filter(([, c]) => c >= majority).map(([k]) => {
-    const [n, v] = k.split('|');
-    return [Number(n), v] as const;
-  });
+  return ballots(w).chosen;
 }
 
 function votes(w: World): Proposal[] {
-  return w.statesOf<AcceptorState>('acceptor').flatMap((a) =>
-    a.phase === 'AInit' ? [] : Object.entries(a.votes).map(([n, v]) => [Number(n), v] as const));
+  return ballots(w).votes;
 }
 
 export const paxos = defineProtocol({
