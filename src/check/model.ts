@@ -1,11 +1,13 @@
-import { decode, encode, mix32 } from '../core/plain.ts';
+import { decode, encode } from '../core/plain.ts';
+import { contains, laneA, laneB, SALT_FLAGS, SALT_LOCAL, SALT_MESSAGE, SALT_OUTPUT } from './additive-hash.ts';
 import type { Message } from '../core/protocol.ts';
-import type { InFlight, NodeView, OutputRecord, World } from '../core/properties.ts';
+import type { InFlight, NodeView, OutputRecord } from '../core/properties.ts';
 import { recoveredState, restartNode, stepNode } from '../core/step.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
 import type { Action } from '../core/trace.ts';
 import type { Instance } from './instance.ts';
 import type { InternTable } from './intern.ts';
+import { CheckWorld } from './world.ts';
 
 /**
  * The protocol compiled to an integer transition system. A global state is an Int32Array:
@@ -27,7 +29,6 @@ interface Local {
   readonly crashed: boolean;
   readonly timers: readonly string[];
   readonly state: unknown;
-  readonly encodedState: string;
 }
 
 interface Result {
@@ -106,9 +107,7 @@ export class Model {
     if (!l) {
       const text = this.intern.text(id);
       const [crashed, timers, state] = decode<[number, string[], unknown]>(text.slice(1));
-      // The state's canonical text is what follows the two leading fields.
-      const encodedState = encode(state);
-      l = { crashed: crashed === 1, timers, state, encodedState };
+      l = { crashed: crashed === 1, timers, state };
       this.locals[id] = l;
     }
     return l;
@@ -543,61 +542,3 @@ export class Model {
 
 const EMPTY = new Int32Array(0);
 
-const SALT_FLAGS = 0x1000001;
-const SALT_MESSAGE = 0x2000003;
-const SALT_OUTPUT = 0x3000005;
-const SALT_LOCAL = 0x4000007;
-
-/** Two independent 32-bit hashes of (salt, id): the lanes of an additive fingerprint. */
-function laneA(salt: number, id: number): number {
-  return mix32(Math.imul(salt, 0x9e3779b1) ^ Math.imul(id + 1, 0x85ebca77));
-}
-
-function laneB(salt: number, id: number): number {
-  return mix32(Math.imul(salt ^ 0x5bd1e995, 0xc2b2ae3d) + Math.imul(id + 1, 0x27d4eb2f));
-}
-
-/** Whether the sorted run v[from, to) holds `id`. */
-function contains(v: Int32Array, from: number, to: number, id: number): boolean {
-  let lo = from;
-  let hi = to - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v[mid] === id) return true;
-    if (v[mid] < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/** The World properties see, decoded lazily from a state vector. */
-export class CheckWorld implements World {
-  private nodesCache?: NodeView[];
-  private messagesCache?: InFlight[];
-  private outputsCache?: OutputRecord[];
-  constructor(private readonly model: Model, private readonly v: Int32Array) {}
-  get params() { return this.model.inst.params; }
-  get nodes(): readonly NodeView[] {
-    if (!this.nodesCache) {
-      const n = this.model.n;
-      const arr = new Array<NodeView>(n);
-      for (let i = 0; i < n; i++) arr[i] = this.model.nodeView(i, this.v[1 + i]);
-      this.nodesCache = arr;
-    }
-    return this.nodesCache;
-  }
-  get messages(): readonly InFlight[] {
-    return (this.messagesCache ??= this.model.messagesOf(this.v));
-  }
-  get outputs(): readonly OutputRecord[] {
-    return (this.outputsCache ??= this.model.outputsOf(this.v));
-  }
-  node(id: string): NodeView {
-    const i = this.model.inst.topo.index.get(id);
-    if (i === undefined) throw new Error(`no node ${JSON.stringify(id)} (nodes: ${this.model.inst.topo.ids.join(', ')})`);
-    return this.nodes[i];
-  }
-  statesOf<S = any>(role: string): S[] {
-    return this.nodes.filter((x) => x.role === role).map((x) => x.state as S);
-  }
-}
