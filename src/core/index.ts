@@ -1,4 +1,5 @@
-export * from './plain.ts';
+export { decode, encode, fingerprint, PlainDataError } from './plain.ts';
+export type { Plain } from './plain.ts';
 export * from './protocol.ts';
 export * from './network.ts';
 export * from './properties.ts';

@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as protoforge from '../src/index.ts';
+
+// The public surface is pinned: a change to it shows here as an exact diff.
+test('the package exports exactly its public API', () => {
+  assert.deepEqual(Object.keys(protoforge).sort(), [
+    'CheckOptionsError', 'HandlerError', 'NetworkOptionsError', 'ParamError', 'PlainDataError', 'PropertyError',
+    'ReplayError', 'Topology', 'always', 'check', 'decode', 'defaultNetwork', 'defineProtocol', 'describeAction',
+    'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
+    'instantiate', 'isProtocol', 'library', 'node', 'nodes', 'param', 'rememberSource', 'replayPath',
+    'resolveNetwork', 'resolveParams', 'role', 'sometimes', 'sourceOf', 'stepNode',
+  ]);
+});
