@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { main } from '../src/cli/main.ts';
@@ -157,6 +158,18 @@ describe('protoforge command', () => {
     const help = run('--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /Usage: protoforge/);
+  });
+
+  test('Ctrl-C ends a long check with what was explored, exit 3', async () => {
+    const child = spawn(process.execPath, ['bin/protoforge.js', 'check', 'two-phase-commit', '-p', 'rms=10'], { cwd: root });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 3);
+    assert.match(out, /^Stopped at an interrupt before the search was complete/m);
+    assert.match(out, /^ {2}\? {4}consistency {5}always {6}unknown$/m);
   });
 
   test('check-all prints a verdict table of the library', () => {

@@ -28,6 +28,8 @@ export interface CheckOptions extends InstanceOptions {
   readonly memoryLimitBytes?: number;
   readonly onProgress?: (progress: Progress) => void;
   readonly progressIntervalMs?: number;
+  /** Aborting ends the search soon after, with what was explored (bound `interrupted`). */
+  readonly signal?: AbortSignal;
 }
 
 export interface Progress {
@@ -49,7 +51,7 @@ export interface PropertyResult {
   readonly trace?: Trace;
 }
 
-export type Bound = 'states' | 'depth' | 'time' | 'memory';
+export type Bound = 'states' | 'depth' | 'time' | 'memory' | 'interrupted';
 
 export interface CheckResult {
   readonly protocol: string;
@@ -111,8 +113,8 @@ export async function check(protocol: Protocol, options: CheckOptions = {}): Pro
   const run = new Run(engine, buffers, options);
   const workers = options.workers ?? 1;
   const strategy = options.strategy ?? 'bfs';
-  if (strategy === 'dfs') run.dfs();
-  else if (workers === 1) run.bfsInProcess();
+  if (strategy === 'dfs') await run.dfs();
+  else if (workers === 1) await run.bfsInProcess();
   else {
     const source = sourceOf(protocol);
     if (!source) throw new CheckOptionsError(`${protocol.name} was not loaded from a file or the library, so worker threads cannot load it: use one worker`);
@@ -132,6 +134,7 @@ class Run {
   private nextProgress: number;
   private peakFingerprintBytes = 0;
   private peakFrontierBytes = 0;
+  private nextBreath = 0;
 
   constructor(readonly engine: Engine, readonly buffers: SharedBuffers, readonly options: CheckOptions) {
     this.ctrl = new Int32Array(buffers.ctrl);
@@ -158,6 +161,7 @@ class Run {
   /** Time, memory and progress, between batches. */
   private tick(): void {
     const now = performance.now();
+    if (this.options.signal?.aborted) this.limit('interrupted');
     if (this.options.timeLimitMs !== undefined && now - this.started > this.options.timeLimitMs) this.limit('time');
     if (this.options.memoryLimitBytes !== undefined && process.memoryUsage.rss() > this.options.memoryLimitBytes) this.limit('memory');
     if (this.options.onProgress && now >= this.nextProgress) {
@@ -190,7 +194,15 @@ class Run {
     return CHUNK * Math.max(this.engine.expander.maxBranch, 32) * workers * 2;
   }
 
-  bfsInProcess(): void {
+  /** Lets timers and signal handlers run (a search on the main thread is otherwise one long task). */
+  private async breathe(): Promise<void> {
+    const now = performance.now();
+    if (now < this.nextBreath) return;
+    this.nextBreath = now + 50;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async bfsInProcess(): Promise<void> {
     let level = new Level(createLevelBuffers());
     let next = new Level(createLevelBuffers());
     level.push(0, this.start());
@@ -203,6 +215,7 @@ class Run {
         this.queue = level.size - k + next.size;
         expander.expand(level, k, Math.min(level.size, k + CHUNK), next);
         this.tick();
+        await this.breathe();
       }
       this.peakFrontierBytes = level.peakBytes + next.peakBytes;
       if (next.size > 0) this.depth++;
@@ -212,7 +225,7 @@ class Run {
     this.noteBoundFromStop();
   }
 
-  dfs(): void {
+  async dfs(): Promise<void> {
     const { model, expander, store } = this.engine;
     const fp = new Int32Array(2);
     type Frame = { v: Int32Array; index: number; actions: ActionList; next: number; moved: boolean; fp: Int32Array };
@@ -249,6 +262,7 @@ class Run {
         sinceTick = 0;
         this.ensureRoom(1 << 16);
         this.tick();
+        await this.breathe();
       }
     }
     if (this.bound === 'depth' && Atomics.load(this.ctrl, CTRL_STOP) === 0) Atomics.store(this.ctrl, CTRL_STOP, STOP_BOUND);

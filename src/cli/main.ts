@@ -131,7 +131,16 @@ async function runCheck(arg: string, flags: CheckFlags, io: Io): Promise<number>
     io.out(flags.json ? JSON.stringify(trace, null, 2) + '\n' : formatTrace(trace) + '\n');
     return 0;
   }
-  const result = await check(protocol, options);
+  // Ctrl-C ends the search with what was explored so far (exit 3) instead of losing it.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  let result: CheckResult;
+  try {
+    result = await check(protocol, { ...options, signal: interrupt.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   if (options.onProgress) io.err('\r\x1b[2K');
   io.out(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatResult(result, replayCommand(arg, flags, result)) + '\n');
   return result.exitCode;

@@ -18,6 +18,7 @@ const boundText = {
   depth: 'the depth bound (--max-depth)',
   time: 'the time limit (--time-limit)',
   memory: 'the memory limit (--memory-limit)',
+  interrupted: 'an interrupt',
 };
 
 /** A check's outcome as text: summary, one line per property, then every counterexample. */
