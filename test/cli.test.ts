@@ -164,7 +164,7 @@ describe('protoforge command', () => {
     const child = spawn(process.execPath, ['bin/protoforge.js', 'check', 'two-phase-commit', '-p', 'rms=10'], { cwd: root });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     assert.equal(code, 3);
