@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createEngine, createSharedBuffers } from '../src/check/engine.ts';
+import { instantiate } from '../src/check/index.ts';
 import type { CheckOptions } from '../src/check/index.ts';
 import { ActionList } from '../src/check/model.ts';
 import type { Protocol } from '../src/core/index.ts';
@@ -8,7 +9,7 @@ import { paxos, twoPhaseCommit } from '../src/protocols/index.ts';
 
 /** Walks every reachable state and compares each successor's incremental fingerprint with a fresh one. */
 function compareAll(protocol: Protocol, options: CheckOptions): number {
-  const { model } = createEngine(protocol, options, createSharedBuffers(8, 1 << 20), 1 << 20);
+  const { model } = createEngine(instantiate(protocol, options), createSharedBuffers(8, 1 << 20), 1 << 20);
   assert.equal(model.incremental, true);
   const seen = new Set<string>();
   const queue = [model.initial().slice()];

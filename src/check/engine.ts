@@ -1,9 +1,7 @@
-import type { Protocol } from '../core/protocol.ts';
 import { Expander, CTRL_WORDS } from './expander.ts';
 import { createFingerprintBuffers, FingerprintSet } from './fingerprints.ts';
 import type { FingerprintBuffers } from './fingerprints.ts';
-import { instantiate } from './instance.ts';
-import type { InstanceOptions } from './instance.ts';
+import type { Instance } from './instance.ts';
 import { createInternBuffers, InternTable } from './intern.ts';
 import type { InternBuffers } from './intern.ts';
 import { Model } from './model.ts';
@@ -38,8 +36,7 @@ export interface Engine {
   readonly store: StateStore;
 }
 
-export function createEngine(protocol: Protocol, options: InstanceOptions, buffers: SharedBuffers, maxStates: number): Engine {
-  const inst = instantiate(protocol, options);
+export function createEngine(inst: Instance, buffers: SharedBuffers, maxStates: number): Engine {
   const model = new Model(inst, new InternTable(buffers.intern));
   const canon = inst.symmetry.length > 0 ? new Canonicalizer(model, inst.symmetry) : null;
   const store = new StateStore(buffers.store);

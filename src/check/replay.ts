@@ -1,6 +1,7 @@
 import type { Protocol } from '../core/protocol.ts';
 import type { Trace } from '../core/trace.ts';
 import { createEngine, createSharedBuffers } from './engine.ts';
+import { instantiate } from './instance.ts';
 import type { InstanceOptions } from './instance.ts';
 import { replayStable } from './trace.ts';
 
@@ -21,7 +22,7 @@ export function replayPath(protocol: Protocol, options: InstanceOptions, path: s
     if (!/^\d+$/.test(s)) throw new ReplayError(`path step ${i + 1} is ${JSON.stringify(s)}: a path is action indices separated by "/", like 0/2/1`);
     return Number(s);
   });
-  const engine = createEngine(protocol, { ...options, symmetry: false }, createSharedBuffers(1, 1 << 20), 1 << 20);
+  const engine = createEngine(instantiate(protocol, { ...options, symmetry: false }), createSharedBuffers(1, 1 << 20), 1 << 20);
   try {
     return replayStable(engine.model, indices);
   } catch (err) {

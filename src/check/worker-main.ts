@@ -7,6 +7,7 @@ import type { FingerprintBuffers } from './fingerprints.ts';
 import type { InternBuffers } from './intern.ts';
 import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
+import { instantiate } from './instance.ts';
 import type { InstanceOptions } from './instance.ts';
 import { loadFromSource } from './source.ts';
 import type { ProtocolSource } from '../core/source.ts';
@@ -17,7 +18,7 @@ import type { ProtocolSource } from '../core/source.ts';
  */
 const data = workerData as { source: ProtocolSource; options: InstanceOptions; buffers: SharedBuffers; maxStates: number; chunk: number };
 const protocol = await loadFromSource(data.source);
-const engine = createEngine(protocol, data.options, data.buffers, data.maxStates);
+const engine = createEngine(instantiate(protocol, data.options), data.buffers, data.maxStates);
 const ctrl = new Int32Array(data.buffers.ctrl);
 const expander = engine.expander;
 const intern = engine.model.intern;
