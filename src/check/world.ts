@@ -26,9 +26,12 @@ export class CheckWorld implements World {
   node(id: string): NodeView {
     const i = this.model.inst.topo.index.get(id);
     if (i === undefined) throw new Error(`no node ${JSON.stringify(id)} (nodes: ${this.model.inst.topo.ids.join(', ')})`);
-    return this.nodes[i];
+    return this.model.nodeView(i, this.v[1 + i]);
   }
   statesOf<S = any>(role: string): S[] {
-    return this.nodes.filter((x) => x.role === role).map((x) => x.state as S);
+    const indices = this.model.inst.topo.indicesOf(role);
+    const out = new Array<S>(indices.length);
+    for (let j = 0; j < indices.length; j++) out[j] = this.model.nodeView(indices[j], this.v[1 + indices[j]]).state as S;
+    return out;
   }
 }

@@ -45,6 +45,7 @@ export class Topology {
   readonly ids: readonly string[];
   readonly index: ReadonlyMap<string, number>;
   private readonly byRole = new Map<string, string[]>();
+  private readonly roleIndices = new Map<string, number[]>();
 
   constructor(readonly decls: readonly NodeDecl[], readonly params: Readonly<Record<string, ParamValue>>) {
     this.ids = decls.map((d) => d.id);
@@ -61,6 +62,13 @@ export class Topology {
 
   nodesOf(role: string): readonly string[] {
     return this.byRole.get(role) ?? [];
+  }
+
+  /** The indices of the nodes of one role, in declaration order. */
+  indicesOf(role: string): readonly number[] {
+    let out = this.roleIndices.get(role);
+    if (!out) this.roleIndices.set(role, (out = this.nodesOf(role).map((id) => this.index.get(id)!)));
+    return out;
   }
 }
 
