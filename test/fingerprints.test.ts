@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createEngine, createSharedBuffers } from '../src/check/engine.ts';
-import { instantiate } from '../src/check/index.ts';
+import { instantiate } from '../src/core/index.ts';
 import type { CheckOptions } from '../src/check/index.ts';
 import { ActionList } from '../src/check/model.ts';
 import type { Protocol } from '../src/core/index.ts';

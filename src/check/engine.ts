@@ -1,7 +1,7 @@
 import { Expander, CTRL_WORDS } from './expander.ts';
 import { createFingerprintBuffers, FingerprintSet } from './fingerprints.ts';
 import type { FingerprintBuffers } from './fingerprints.ts';
-import type { Instance } from './instance.ts';
+import type { Instance } from '../core/instance.ts';
 import { createInternBuffers, InternTable } from './intern.ts';
 import type { InternBuffers } from './intern.ts';
 import { Model } from './model.ts';

@@ -5,7 +5,7 @@ import type { InFlight, NodeView, OutputRecord } from '../core/properties.ts';
 import { recoveredState, restartNode, stepNode } from '../core/step.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
 import type { Action } from '../core/trace.ts';
-import type { Instance } from './instance.ts';
+import type { Instance } from '../core/instance.ts';
 import type { InternTable } from './intern.ts';
 import { CheckWorld } from './world.ts';
 

@@ -1,8 +1,8 @@
 import type { Protocol } from '../core/protocol.ts';
 import type { Trace } from '../core/trace.ts';
 import { createEngine, createSharedBuffers } from './engine.ts';
-import { instantiate } from './instance.ts';
-import type { InstanceOptions } from './instance.ts';
+import { instantiate } from '../core/instance.ts';
+import type { InstanceOptions } from '../core/instance.ts';
 import { replayStable } from './trace.ts';
 
 export class ReplayError extends Error {

@@ -7,8 +7,8 @@ import type { FingerprintBuffers } from './fingerprints.ts';
 import type { InternBuffers } from './intern.ts';
 import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
-import { instantiate } from './instance.ts';
-import type { InstanceOptions } from './instance.ts';
+import { instantiate } from '../core/instance.ts';
+import type { InstanceOptions } from '../core/instance.ts';
 import { loadFromSource } from './source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check, CheckOptionsError, ParamError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
+import { check, CheckOptionsError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
 import type { CheckOptions, CheckResult } from '../check/index.ts';
-import { HandlerError, NetworkOptionsError, PlainDataError } from '../core/index.ts';
+import { HandlerError, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
 import type { NetworkOptions, Protocol } from '../core/index.ts';
 import { InternFullError } from '../check/intern.ts';
 import { library } from '../protocols/index.ts';

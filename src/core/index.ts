@@ -7,3 +7,7 @@ export * from './trace.ts';
 export * from './source.ts';
 export { Topology, stepNode, HandlerError, describeEvent } from './step.ts';
 export type { Effect, NodeEvent, StepResult } from './step.ts';
+export { instantiate, resolveParams, ParamError } from './instance.ts';
+export type { Instance, InstanceOptions } from './instance.ts';
+export { makeWorld } from './world.ts';
+export type { WorldParts } from './world.ts';

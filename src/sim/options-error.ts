@@ -6,9 +6,10 @@ export class SimOptionsError extends Error {
   }
 }
 
-/** A value as an error message shows it: numbers as written (NaN, Infinity), anything else as JSON. */
+/** A value as an error message shows it: numbers as written (NaN, Infinity), a missing value as "nothing", anything else as JSON. */
 export function show(value: unknown): string {
-  if (typeof value === 'number' || value === undefined) return String(value);
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number') return String(value);
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -1,9 +1,9 @@
-import { isProtocol } from '../core/protocol.ts';
-import type { NodeDecl, ParamSpec, ParamValue, Protocol } from '../core/protocol.ts';
-import { resolveNetwork } from '../core/network.ts';
-import type { NetworkOptions } from '../core/network.ts';
-import type { Property } from '../core/properties.ts';
-import { Topology } from '../core/step.ts';
+import { isProtocol } from './protocol.ts';
+import type { NodeDecl, ParamSpec, ParamValue, Protocol } from './protocol.ts';
+import { resolveNetwork } from './network.ts';
+import type { NetworkOptions } from './network.ts';
+import type { Property } from './properties.ts';
+import { Topology } from './step.ts';
 
 /** A protocol with its parameters chosen: the thing every executor runs. */
 export interface Instance {

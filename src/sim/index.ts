@@ -1,0 +1,14 @@
+export { simulate, defaultTimerJitter } from './simulator.ts';
+export type { SimOptions, SimResult } from './simulator.ts';
+export type { PropertyOutcome } from './monitor.ts';
+export { PropertyCheckError } from './monitor.ts';
+export { Prng, PRNG_NAME } from './prng.ts';
+export { checkDistribution, defaultLatency, MAX_MS, resolveLatency, sampleMs } from './latency.ts';
+export type { LatencyDistribution, LatencyOptions, LinkLatency, ResolvedLatency } from './latency.ts';
+export { resolveFaults } from './faults.ts';
+export type { FaultEvent, FaultSchedule, ResolvedFaults } from './faults.ts';
+export { SimOptionsError } from './options-error.ts';
+export { readTrace, writeTrace, TraceFormatError, TRACE_FORMAT, TRACE_VERSION } from './trace-file.ts';
+export type { DropReason, EndRecord, EventRecord, SentRecord, SimEvent, SimTrace, StateChange, StopReason, TimerChange, TraceHeader } from './trace-file.ts';
+export { replayTrace, TraceReplayError } from './replay.ts';
+export type { ReplayDifference, ReplayResult } from './replay.ts';
