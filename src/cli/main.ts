@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { check, CheckOptionsError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
 import type { CheckOptions, CheckResult } from '../check/index.ts';
 import { HandlerError, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
@@ -10,14 +10,10 @@ import { formatTrace } from '../viz/trace-text.ts';
 import { loadProtocol } from './load-protocol.ts';
 import { formatProgress, formatResult, formatTable } from './report.ts';
 import { UsageError } from './usage-error.ts';
-
-/** Streams the CLI writes to; tests pass their own. */
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  /** Whether stderr is a terminal (live progress is shown only there). */
-  readonly tty: boolean;
-}
+import { keyValue, positive, wholeNumber } from './flags.ts';
+import type { Io } from './io.ts';
+import { addSimCommands } from './sim-commands.ts';
+import { PropertyCheckError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t),
@@ -28,28 +24,6 @@ const processIo: Io = {
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-function wholeNumber(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
-    return n;
-  };
-}
-
-function keyValue(value: string, previous: Record<string, string>): Record<string, string> {
-  const at = value.indexOf('=');
-  if (at <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got ${JSON.stringify(value)}.`);
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
 interface CheckFlags {
@@ -202,6 +176,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--replay <path>', 'print the run given by a counterexample path such as 0/2/1 instead of checking'))
     .action(async (arg: string, flags: CheckFlags) => setExit(await runCheck(arg, flags, io)));
 
+  addSimCommands(program, io, setExit);
+
   withSearch(program.command('check-all')
     .description('check every protocol of the library on its defaults and print a verdict table'))
     .action(async (flags: { workers: number; json?: boolean; progress: boolean }) => setExit(await runCheckAll(flags, io)));
@@ -209,8 +185,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError];
-const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError];
+const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -227,7 +203,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`protoforge: error: ${(err as Error).message}\n`);
       return 2;
     }
-    if (PROTOCOL_ERRORS.some((E) => err instanceof E) || ['HandlerError', 'PlainDataError', 'PropertyError'].includes((err as Error)?.name)) {
+    if (PROTOCOL_ERRORS.some((E) => err instanceof E) || ['HandlerError', 'PlainDataError', 'PropertyError', 'PropertyCheckError'].includes((err as Error)?.name)) {
       io.err(`protoforge: error in the protocol: ${(err as Error).message}\n`);
       return 2;
     }

@@ -1,0 +1,156 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { instantiate } from '../core/index.ts';
+import type { FaultEvent } from '../sim/index.ts';
+import { readTrace, replayTrace, simulate, writeTrace } from '../sim/index.ts';
+import type { LatencyDistribution, SimOptions, SimResult } from '../sim/index.ts';
+import { parseLatency, partition, skew, timedNode } from './fault-flags.ts';
+import { keyValue, positive, wholeNumber } from './flags.ts';
+import { loadProtocol } from './load-protocol.ts';
+import type { Io } from './io.ts';
+import { formatSimResult } from './sim-text.ts';
+import { UsageError } from './usage-error.ts';
+
+interface SimulateFlags {
+  param: Record<string, string>;
+  export?: string;
+  seed: number;
+  runs: number;
+  latency?: LatencyDistribution;
+  dropRate?: number;
+  duplicateRate?: number;
+  crash?: FaultEvent[];
+  recover?: FaultEvent[];
+  partition?: FaultEvent[];
+  skew?: Record<string, number>;
+  maxTime?: number;
+  maxEvents?: number;
+  out?: string;
+  saveFailures?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+function rate(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a number from 0 to 1.`);
+    return n;
+  };
+}
+
+function simOptions(flags: SimulateFlags, seed: number): SimOptions {
+  return {
+    seed,
+    latency: flags.latency ? { default: flags.latency } : undefined,
+    faults: {
+      events: [...(flags.crash ?? []), ...(flags.recover ?? []), ...(flags.partition ?? [])],
+      dropRate: flags.dropRate,
+      duplicateRate: flags.duplicateRate,
+      clockSkew: flags.skew,
+    },
+    maxTimeMs: flags.maxTime,
+    maxEvents: flags.maxEvents,
+  };
+}
+
+const failed = (r: SimResult) => r.trace.end.violation !== null;
+
+async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<number> {
+  if (flags.runs > 1 && flags.out) throw new UsageError('--out writes the trace of one run: with --runs, use --save-failures DIR');
+  const protocol = await loadProtocol(arg, flags.export);
+  const inst = instantiate(protocol, { params: flags.param });
+  if (flags.runs === 1) {
+    const result = simulate(inst, simOptions(flags, flags.seed));
+    if (flags.out) writeFileSync(flags.out, writeTrace(result.trace));
+    if (flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
+    else {
+      io.out(formatSimResult(result) + '\n');
+      if (flags.out) io.out(`Trace: ${flags.out}  (replay: protoforge replay ${flags.out})\n`);
+    }
+    return failed(result) ? 1 : 0;
+  }
+  // A swarm: one run per seed, a progress bar on a terminal, every failing seed reported.
+  const bar = flags.progress && io.tty && !flags.json ? new SingleBar({ format: 'Simulating [{bar}] {value}/{total} runs, {failures} failing', stream: process.stderr }) : null;
+  bar?.start(flags.runs, 0, { failures: 0 });
+  const failures: { seed: number; property: string; record: number; trace?: string }[] = [];
+  let events = 0;
+  for (let k = 0; k < flags.runs; k++) {
+    const seed = flags.seed + k;
+    const result = simulate(inst, simOptions(flags, seed));
+    events += result.events;
+    const violation = result.trace.end.violation;
+    if (violation) {
+      let trace: string | undefined;
+      if (flags.saveFailures) {
+        mkdirSync(flags.saveFailures, { recursive: true });
+        trace = path.join(flags.saveFailures, `${protocol.name}-seed-${seed}.jsonl`);
+        writeFileSync(trace, writeTrace(result.trace));
+      }
+      failures.push({ seed, property: violation.property, record: violation.i, trace });
+    }
+    bar?.update(k + 1, { failures: failures.length });
+  }
+  bar?.stop();
+  if (flags.json) io.out(JSON.stringify({ protocol: protocol.name, params: inst.params, runs: flags.runs, events, failures }, null, 2) + '\n');
+  else {
+    io.out(`${protocol.name}: ${flags.runs} runs (seeds ${flags.seed}..${flags.seed + flags.runs - 1}), ${events} events, ${failures.length} failing\n`);
+    for (const f of failures) {
+      io.out(`  seed ${f.seed}: ${f.property} violated after record ${f.record}${f.trace ? `  (trace: ${f.trace})` : `  (rerun: protoforge simulate ${arg} --seed ${f.seed} --out trace.jsonl)`}\n`);
+    }
+  }
+  return failures.length > 0 ? 1 : 0;
+}
+
+async function runReplay(file: string, flags: { protocol?: string; export?: string; json?: boolean }, io: Io): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read trace ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const trace = readTrace(text);
+  const protocol = await loadProtocol(flags.protocol ?? trace.header.protocol, flags.export);
+  if (protocol.name !== trace.header.protocol) {
+    throw new UsageError(`trace ${file} is a run of ${trace.header.protocol}, not of ${protocol.name}`);
+  }
+  const inst = instantiate(protocol, { params: trace.header.params });
+  const result = replayTrace(inst, trace);
+  if (flags.json) io.out(JSON.stringify({ matches: result.matches, difference: result.difference, explanation: result.explanation }, null, 2) + '\n');
+  else io.out(`${result.explanation}\n`);
+  return result.matches ? 0 : 1;
+}
+
+export function addSimCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  program.command('simulate')
+    .description('run a protocol in virtual time with random delays and injected faults, from a seed')
+    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
+    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
+    .option('--export <name>', 'which export of the file to simulate, when it exports several protocols')
+    .addOption(new Option('--seed <n>', 'the seed of the (first) run').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
+    .addOption(new Option('--runs <n>', 'runs with seeds seed, seed+1, ...; every failing seed is reported').default(1).argParser(wholeNumber('--runs', 1, 1_000_000)))
+    .addOption(new Option('--latency <dist>', 'message latency: fixed:MS, uniform:MIN-MAX, exponential:MEAN, long-tail:MEDIAN,ALPHA (default uniform:1-10)').argParser(parseLatency))
+    .addOption(new Option('--drop-rate <p>', 'probability that a message is lost').argParser(rate('--drop-rate')))
+    .addOption(new Option('--duplicate-rate <p>', 'probability that a message arrives twice').argParser(rate('--duplicate-rate')))
+    .addOption(new Option('--crash <node@ms>', 'crash a node at a time (repeatable)').argParser(timedNode('crash')))
+    .addOption(new Option('--recover <node@ms>', 'restart a crashed node with its durable state (repeatable)').argParser(timedNode('recover')))
+    .addOption(new Option('--partition <sides@from-until>', 'cut the network, like p1,a1|a2,a3@10-50 (repeatable)').argParser(partition))
+    .addOption(new Option('--skew <node=x>', 'a node\'s timers run 1+x times as long (repeatable)').argParser(skew))
+    .addOption(new Option('--max-time <ms>', 'virtual time limit (default 60000)').argParser(positive('--max-time')))
+    .addOption(new Option('--max-events <n>', 'event limit (default 100000)').argParser(wholeNumber('--max-events', 1, 10_000_000)))
+    .option('--out <file>', 'write the run\'s trace (JSON Lines) to this file')
+    .option('--save-failures <dir>', 'with --runs: write each failing run\'s trace into this folder')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (arg: string, flags: SimulateFlags) => setExit(await runSimulate(arg, flags, io)));
+
+  program.command('replay')
+    .description('re-execute a recorded trace and report the first place the protocol now behaves differently')
+    .argument('<trace>', 'a trace file written by simulate --out')
+    .option('--protocol <name|file>', 'the protocol, when it is not in the library (a .ts file)')
+    .option('--export <name>', 'which export of the file, when it exports several protocols')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (file: string, flags: { protocol?: string; export?: string; json?: boolean }) => setExit(await runReplay(file, flags, io)));
+}
