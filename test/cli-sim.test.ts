@@ -51,6 +51,15 @@ describe('protoforge simulate and replay', () => {
     assert.deepEqual(JSON.parse(ok.out).failures, []);
   });
 
+  test('a swarm finds the same failing seeds with one worker thread or two', async () => {
+    const args = ['simulate', 'two-phase-commit', '-p', 'variant=majority-commit', '--runs', '500', '--json'];
+    const one = await cli(...args, '--workers', '1');
+    const two = await cli(...args, '--workers', '2');
+    assert.equal(one.code, 1);
+    assert.deepEqual(JSON.parse(two.out), JSON.parse(one.out));
+    assert.deepEqual(JSON.parse(one.out).failures.map((f: { seed: number }) => f.seed), [100, 400, 484]);
+  });
+
   test('the same seed gives the same trace, byte for byte', async () => {
     const a = path.join(dir, 'a.jsonl');
     const b = path.join(dir, 'b.jsonl');

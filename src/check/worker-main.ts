@@ -9,7 +9,7 @@ import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
 import { instantiate } from '../core/instance.ts';
 import type { InstanceOptions } from '../core/instance.ts';
-import { loadFromSource } from './source.ts';
+import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 
 /**

@@ -4,8 +4,8 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { instantiate } from '../core/index.ts';
 import type { FaultEvent } from '../sim/index.ts';
-import { readTrace, replayTrace, simulate, writeTrace } from '../sim/index.ts';
-import type { LatencyDistribution, SimOptions, SimResult } from '../sim/index.ts';
+import { readTrace, replayTrace, simulate, simulateSwarm, writeTrace } from '../sim/index.ts';
+import type { LatencyDistribution, SimOptions } from '../sim/index.ts';
 import { parseLatency, partition, skew, timedNode } from './fault-flags.ts';
 import { keyValue, positive, wholeNumber } from './flags.ts';
 import { loadProtocol } from './load-protocol.ts';
@@ -18,6 +18,7 @@ interface SimulateFlags {
   export?: string;
   seed: number;
   runs: number;
+  workers: number;
   latency?: LatencyDistribution;
   dropRate?: number;
   duplicateRate?: number;
@@ -56,7 +57,6 @@ function simOptions(flags: SimulateFlags, seed: number): SimOptions {
   };
 }
 
-const failed = (r: SimResult) => r.trace.end.violation !== null;
 
 async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<number> {
   if (flags.runs > 1 && flags.out) throw new UsageError('--out writes the trace of one run: with --runs, use --save-failures DIR');
@@ -70,36 +70,33 @@ async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<n
       io.out(formatSimResult(result) + '\n');
       if (flags.out) io.out(`Trace: ${flags.out}  (replay: protoforge replay ${flags.out})\n`);
     }
-    return failed(result) ? 1 : 0;
+    return result.trace.end.violation ? 1 : 0;
   }
-  // A swarm: one run per seed, a progress bar on a terminal, every failing seed reported.
+  // A swarm: one run per seed (on worker threads with --workers), a progress bar on a terminal.
   const bar = flags.progress && io.tty && !flags.json ? new SingleBar({ format: 'Simulating [{bar}] {value}/{total} runs, {failures} failing', stream: process.stderr }) : null;
   bar?.start(flags.runs, 0, { failures: 0 });
-  const failures: { seed: number; property: string; record: number; trace?: string }[] = [];
-  let events = 0;
-  for (let k = 0; k < flags.runs; k++) {
-    const seed = flags.seed + k;
-    const result = simulate(inst, simOptions(flags, seed));
-    events += result.events;
-    const violation = result.trace.end.violation;
-    if (violation) {
-      let trace: string | undefined;
-      if (flags.saveFailures) {
-        mkdirSync(flags.saveFailures, { recursive: true });
-        trace = path.join(flags.saveFailures, `${protocol.name}-seed-${seed}.jsonl`);
-        writeFileSync(trace, writeTrace(result.trace));
-      }
-      failures.push({ seed, property: violation.property, record: violation.i, trace });
-    }
-    bar?.update(k + 1, { failures: failures.length });
-  }
+  let failing = 0;
+  const { seed: _, ...sim } = simOptions(flags, flags.seed);
+  const runs = await simulateSwarm(protocol, {
+    instance: { params: flags.param }, sim, firstSeed: flags.seed, runs: flags.runs, workers: flags.workers,
+    onRun: (done, run) => { if (run.violation) failing++; bar?.update(done, { failures: failing }); },
+  });
   bar?.stop();
+  const events = runs.reduce((sum, r) => sum + r.events, 0);
+  const failures = runs.filter((r) => r.violation).map((r) => {
+    let trace: string | undefined;
+    if (flags.saveFailures) {
+      mkdirSync(flags.saveFailures, { recursive: true });
+      trace = path.join(flags.saveFailures, `${protocol.name}-seed-${r.seed}.jsonl`);
+      writeFileSync(trace, r.trace!);
+    }
+    return { seed: r.seed, property: r.violation!.property, record: r.violation!.i, trace };
+  });
   if (flags.json) io.out(JSON.stringify({ protocol: protocol.name, params: inst.params, runs: flags.runs, events, failures }, null, 2) + '\n');
   else {
     io.out(`${protocol.name}: ${flags.runs} runs (seeds ${flags.seed}..${flags.seed + flags.runs - 1}), ${events} events, ${failures.length} failing\n`);
-    for (const f of failures) {
-      io.out(`  seed ${f.seed}: ${f.property} violated after record ${f.record}${f.trace ? `  (trace: ${f.trace})` : `  (rerun: protoforge simulate ${arg} --seed ${f.seed} --out trace.jsonl)`}\n`);
-    }
+    for (const f of failures) io.out(`  seed ${f.seed}: ${f.property} violated after record ${f.record}${f.trace ? `  (trace: ${f.trace})` : ''}\n`);
+    if (failures.length > 0 && !flags.saveFailures) io.out('To see one: the same command with --seed SEED --runs 1 --out trace.jsonl (or --save-failures DIR).\n');
   }
   return failures.length > 0 ? 1 : 0;
 }
@@ -131,6 +128,7 @@ export function addSimCommands(program: Command, io: Io, setExit: (code: number)
     .option('--export <name>', 'which export of the file to simulate, when it exports several protocols')
     .addOption(new Option('--seed <n>', 'the seed of the (first) run').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
     .addOption(new Option('--runs <n>', 'runs with seeds seed, seed+1, ...; every failing seed is reported').default(1).argParser(wholeNumber('--runs', 1, 1_000_000)))
+    .addOption(new Option('--workers <n>', 'worker threads for --runs (results do not depend on it)').default(1).argParser(wholeNumber('--workers', 1, 64)))
     .addOption(new Option('--latency <dist>', 'message latency: fixed:MS, uniform:MIN-MAX, exponential:MEAN, long-tail:MEDIAN,ALPHA (default uniform:1-10)').argParser(parseLatency))
     .addOption(new Option('--drop-rate <p>', 'probability that a message is lost').argParser(rate('--drop-rate')))
     .addOption(new Option('--duplicate-rate <p>', 'probability that a message arrives twice').argParser(rate('--duplicate-rate')))

@@ -12,3 +12,5 @@ export { readTrace, writeTrace, TraceFormatError, TRACE_FORMAT, TRACE_VERSION } 
 export type { DropReason, EndRecord, EventRecord, SentRecord, SimEvent, SimTrace, StateChange, StopReason, TimerChange, TraceHeader } from './trace-file.ts';
 export { replayTrace, TraceReplayError } from './replay.ts';
 export type { ReplayDifference, ReplayResult } from './replay.ts';
+export { simulateSwarm } from './swarm.ts';
+export type { SwarmOptions, SwarmRun } from './swarm.ts';
