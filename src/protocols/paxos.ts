@@ -171,8 +171,8 @@ export const paxos = defineProtocol({
   name: 'paxos',
   description: 'Single-decree Paxos: proposers and acceptors (Disel-style states)',
   params: {
-    proposers: param.int('number of proposers', 2, 1, 5),
-    acceptors: param.int('number of acceptors', 3, 1, 7),
+    proposers: param.int('number of proposers', 2, 1, 99),
+    acceptors: param.int('number of acceptors', 3, 1, 999),
     variant: param.choice('paxos, simplified (the document\'s), or ignores-accepted (broken)', 'paxos', ['paxos', 'simplified', 'ignores-accepted']),
   },
   symmetric: ['acceptor'],

@@ -97,7 +97,7 @@ export const twoPhaseCommit = defineProtocol({
   name: 'two-phase-commit',
   description: 'Two-phase commit: a transaction manager and N resource managers (TLA+ TwoPhase)',
   params: {
-    rms: param.int('number of resource managers', 3, 1, 12),
+    rms: param.int('number of resource managers', 3, 1, 1000),
     variant: param.choice('correct, or majority-commit (broken: commits on a majority of prepares)', 'correct', ['correct', 'majority-commit']),
   },
   network: { duplicating: true },
