@@ -21,13 +21,30 @@ describe('protoforge simulate and replay', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /^stopped \(violation\) after 11 events, 9\.825 ms of virtual time$/m);
     assert.match(r.out, /^ {2}FAIL consistency {5}always {6}violated after record 10$/m);
+    assert.match(r.out, /^The events up to the violation of consistency:$/m);
     assert.match(r.out, /^ {2}10 {2}t=9\.825 ms {2}rm2 receives commit from tm\n {8}rm2\.status: "prepared" -> "committed"$/m);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    assert.equal(lines.length, 13); // header, 11 events, end
+    assert.equal(lines.length, 13); // header, 11 events (already the smallest failing run), end
     assert.equal(JSON.parse(lines[0]).seed, 100);
+    assert.deepEqual(JSON.parse(lines[0]).shrunkFrom, { events: 11 });
     const again = await cli('replay', file);
     assert.equal(again.code, 0);
     assert.equal(again.out, 'all 11 records match\n');
+  });
+
+  test('a noisy failing run is reported and saved shrunk to the events that matter', async () => {
+    const file = path.join(dir, 'noisy.jsonl');
+    const r = await cli('simulate', 'two-phase-commit', '-p', 'rms=6', '-p', 'variant=majority-commit', '--seed', '214',
+      '--latency', 'uniform:0.1-3', '--drop-rate', '0.2', '--duplicate-rate', '0.5', '--crash', 'rm2@2', '--recover', 'rm2@5', '--out', file);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^stopped \(violation\) after 32 events/m);
+    assert.match(r.out, /^The events up to the violation of consistency \(shrunk from 32 events to 18\):$/m);
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 20);
+    assert.equal((await cli('replay', file)).out, 'all 18 records match\n');
+    const whole = await cli('simulate', 'two-phase-commit', '-p', 'rms=6', '-p', 'variant=majority-commit', '--seed', '214',
+      '--latency', 'uniform:0.1-3', '--drop-rate', '0.2', '--duplicate-rate', '0.5', '--crash', 'rm2@2', '--recover', 'rm2@5', '--no-shrink');
+    assert.match(whole.out, /^The events up to the violation of consistency:$/m);
+    assert.match(whole.out, /^ {2}31 {2}t=10\.706 ms {2}rm2 fires timer abort$/m);
   });
 
   test('replay names the first record where the protocol now behaves differently', async () => {

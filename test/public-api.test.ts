@@ -6,11 +6,12 @@ import * as protoforge from '../src/index.ts';
 test('the package exports exactly its public API', () => {
   assert.deepEqual(Object.keys(protoforge).sort(), [
     'CheckOptionsError', 'HandlerError', 'NetworkOptionsError', 'PRNG_NAME', 'ParamError', 'PlainDataError',
-    'PropertyCheckError', 'PropertyError', 'ReplayError', 'SimOptionsError', 'Topology', 'TraceFormatError',
+    'PropertyCheckError', 'PropertyError', 'ReplayError', 'ShrinkError', 'SimOptionsError', 'Topology', 'TraceFormatError',
     'TraceReplayError', 'always', 'check', 'decode', 'defaultNetwork', 'defineProtocol', 'describeAction',
     'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
     'instantiate', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'readTrace', 'rememberSource',
-    'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'simulate', 'sometimes', 'sourceOf',
+    'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'shrinkTrace', 'simulate', 'simulateSwarm',
+    'sometimes', 'sourceOf',
     'stepNode', 'writeTrace',
   ]);
 });

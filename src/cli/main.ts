@@ -13,7 +13,7 @@ import { UsageError } from './usage-error.ts';
 import { keyValue, positive, wholeNumber } from './flags.ts';
 import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
-import { PropertyCheckError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
+import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t),
@@ -185,7 +185,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */

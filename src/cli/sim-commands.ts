@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { instantiate } from '../core/index.ts';
 import type { FaultEvent } from '../sim/index.ts';
-import { readTrace, replayTrace, simulate, simulateSwarm, writeTrace } from '../sim/index.ts';
+import { readTrace, replayTrace, shrinkTrace, simulate, simulateSwarm, writeTrace } from '../sim/index.ts';
 import type { LatencyDistribution, SimOptions } from '../sim/index.ts';
 import { parseLatency, partition, skew, timedNode } from './fault-flags.ts';
 import { keyValue, positive, wholeNumber } from './flags.ts';
@@ -32,6 +32,7 @@ interface SimulateFlags {
   saveFailures?: string;
   json?: boolean;
   progress: boolean;
+  shrink: boolean;
 }
 
 function rate(name: string) {
@@ -64,10 +65,12 @@ async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<n
   const inst = instantiate(protocol, { params: flags.param });
   if (flags.runs === 1) {
     const result = simulate(inst, simOptions(flags, flags.seed));
-    if (flags.out) writeFileSync(flags.out, writeTrace(result.trace));
-    if (flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
+    // A failing run is reported, and saved, as the smallest run the shrinker finds failing the same way.
+    const trace = result.trace.end.violation && flags.shrink ? shrinkTrace(inst, result.trace).trace : result.trace;
+    if (flags.out) writeFileSync(flags.out, writeTrace(trace));
+    if (flags.json) io.out(JSON.stringify({ ...result, trace }, null, 2) + '\n');
     else {
-      io.out(formatSimResult(result) + '\n');
+      io.out(formatSimResult(result, trace) + '\n');
       if (flags.out) io.out(`Trace: ${flags.out}  (replay: protoforge replay ${flags.out})\n`);
     }
     return result.trace.end.violation ? 1 : 0;
@@ -88,7 +91,7 @@ async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<n
     if (flags.saveFailures) {
       mkdirSync(flags.saveFailures, { recursive: true });
       trace = path.join(flags.saveFailures, `${protocol.name}-seed-${r.seed}.jsonl`);
-      writeFileSync(trace, r.trace!);
+      writeFileSync(trace, flags.shrink ? writeTrace(shrinkTrace(inst, readTrace(r.trace!)).trace) : r.trace!);
     }
     return { seed: r.seed, property: r.violation!.property, record: r.violation!.i, trace };
   });
@@ -140,6 +143,7 @@ export function addSimCommands(program: Command, io: Io, setExit: (code: number)
     .addOption(new Option('--max-events <n>', 'event limit (default 100000)').argParser(wholeNumber('--max-events', 1, 10_000_000)))
     .option('--out <file>', 'write the run\'s trace (JSON Lines) to this file')
     .option('--save-failures <dir>', 'with --runs: write each failing run\'s trace into this folder')
+    .option('--no-shrink', 'report and save a failing run whole, not shrunk to the smallest run that fails the same way')
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (arg: string, flags: SimulateFlags) => setExit(await runSimulate(arg, flags, io)));

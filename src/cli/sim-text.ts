@@ -1,4 +1,4 @@
-import type { EventRecord, SimResult } from '../sim/index.ts';
+import type { EventRecord, SimResult, SimTrace } from '../sim/index.ts';
 import { formatParams } from './report.ts';
 
 const show = (v: unknown) => (v === undefined ? '(none)' : JSON.stringify(v));
@@ -24,8 +24,11 @@ export function formatRecord(r: EventRecord): string {
   return lines.join('\n');
 }
 
-/** A simulated run: how it ended, each property's outcome, and for a failure the events that led to it. */
-export function formatSimResult(r: SimResult, tail = 12): string {
+/**
+ * A simulated run: how it ended, each property's outcome, and for a failure the events that led to
+ * it, from `shown` (the run's trace, or a shrunk one).
+ */
+export function formatSimResult(r: SimResult, shown: SimTrace = r.trace, tail = 40): string {
   const h = r.trace.header;
   const out = [
     `${h.protocol}  ${formatParams(h.params)}  seed ${h.seed}`,
@@ -35,11 +38,12 @@ export function formatSimResult(r: SimResult, tail = 12): string {
   for (const p of r.properties) {
     out.push(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.name.padEnd(width)}  ${p.kind.padEnd(10)}  ${p.explanation}`);
   }
-  const violation = r.trace.end.violation;
+  const violation = shown.end.violation;
   if (violation) {
     const from = Math.max(0, violation.i - tail + 1);
-    out.push('', `The last ${violation.i - from + 1} events up to the violation of ${violation.property}:`);
-    for (const rec of r.trace.events.slice(from, violation.i + 1)) out.push(formatRecord(rec));
+    const shrunk = shown.header.shrunkFrom && shown.header.shrunkFrom.events > shown.events.length ? ` (shrunk from ${shown.header.shrunkFrom.events} events to ${shown.events.length})` : '';
+    out.push('', `${from === 0 ? 'The' : `The last ${violation.i - from + 1} of the`} events up to the violation of ${violation.property}${shrunk}:`);
+    for (const rec of shown.events.slice(from, violation.i + 1)) out.push(formatRecord(rec));
   }
   return out.join('\n');
 }

@@ -14,3 +14,4 @@ export { replayTrace, TraceReplayError } from './replay.ts';
 export type { ReplayDifference, ReplayResult } from './replay.ts';
 export { simulateSwarm } from './swarm.ts';
 export type { SwarmOptions, SwarmRun } from './swarm.ts';
+export { shrinkTrace, ShrinkError, type ShrinkOptions, type ShrinkResult } from './shrink.ts';

@@ -71,6 +71,8 @@ export interface TraceHeader {
   readonly faults: ResolvedFaults;
   readonly maxTimeMs: number;
   readonly maxEvents: number;
+  /** Present on a shrunk trace: how many events the run it was shrunk from had. */
+  readonly shrunkFrom?: { readonly events: number };
 }
 
 export type StopReason = 'quiescent' | 'time' | 'events' | 'violation';
@@ -127,7 +129,7 @@ export function writeTrace(trace: SimTrace): string {
     JSON.stringify({
       type: 'header', format: h.format, version: h.version, prng: h.prng, protocol: h.protocol, params: h.params,
       seed: h.seed, network: h.network, latency: h.latency, timerJitter: h.timerJitter, faults: h.faults,
-      maxTimeMs: h.maxTimeMs, maxEvents: h.maxEvents,
+      maxTimeMs: h.maxTimeMs, maxEvents: h.maxEvents, ...(h.shrunkFrom ? { shrunkFrom: { events: h.shrunkFrom.events } } : {}),
     }),
     ...trace.events.map((r) => JSON.stringify(orderedRecord(r))),
     JSON.stringify({
@@ -197,6 +199,7 @@ function checkHeader(line: Line, h: Obj): TraceHeader {
   for (const key of ['network', 'latency', 'timerJitter', 'faults']) line.obj(h[key], key);
   line.num(h.maxTimeMs, 'maxTimeMs');
   line.num(h.maxEvents, 'maxEvents', true);
+  if (h.shrunkFrom !== undefined) line.num(line.obj(h.shrunkFrom, 'shrunkFrom').events, 'shrunkFrom.events', true);
   return h as unknown as TraceHeader;
 }
 
