@@ -2,3 +2,5 @@ export { check, CheckOptionsError } from './search.ts';
 export type { CheckOptions, CheckResult, PropertyResult, Progress, Verdict, Bound } from './search.ts';
 export { PropertyError } from './expander.ts';
 export { replayPath, ReplayError } from './replay.ts';
+export { Explorer } from './explore.ts';
+export type { ExploreView } from './explore.ts';

@@ -24,7 +24,7 @@ export function replayPath(protocol: Protocol, options: InstanceOptions, path: s
   });
   const engine = createEngine(instantiate(protocol, { ...options, symmetry: false }), createSharedBuffers(1, 1 << 20), 1 << 20);
   try {
-    return replayStable(engine.model, indices);
+    return replayStable(engine.model, indices).trace;
   } catch (err) {
     throw new ReplayError(`cannot replay path ${path}: ${(err as Error).message}`);
   }

@@ -35,7 +35,7 @@ function stepOf(model: Model, step: number, before: Int32Array | null, after: In
  * action by its rank in `model.stableOrder`, which does not depend on the run that found it, so a
  * fresh process replays it.
  */
-function render(model: Model, length: number, choose: (actual: Int32Array, actions: ActionList, step: number) => number): Trace {
+function render(model: Model, length: number, choose: (actual: Int32Array, actions: ActionList, step: number) => number): { trace: Trace; last: Int32Array } {
   const actions = new ActionList();
   let actual = model.initial();
   const steps: TraceStep[] = [stepOf(model, 0, null, actual, { kind: 'init' })];
@@ -49,7 +49,7 @@ function render(model: Model, length: number, choose: (actual: Int32Array, actio
     actual = next;
   }
   const inst = model.inst;
-  return { protocol: inst.protocol.name, params: inst.params, network: inst.network, path: path.join('/'), steps };
+  return { trace: { protocol: inst.protocol.name, params: inst.params, network: inst.network, path: path.join('/'), steps }, last: actual };
 }
 
 /**
@@ -82,11 +82,11 @@ export function buildTrace(model: Model, path: readonly number[], canon: Canonic
       if (sameState(model.apply(actual, actions.kind[b], actions.node[b], actions.arg[b]), next)) return b;
     }
     throw new Error(`trace step ${i + 1}: no action leads to the recorded state`);
-  });
+  }).trace;
 }
 
-/** The trace of a path of stable action ranks (a trace's `path`), without symmetry. */
-export function replayStable(model: Model, path: readonly number[]): Trace {
+/** The run a path of stable action ranks (a trace's `path`) names, without symmetry, and its last state. */
+export function replayStable(model: Model, path: readonly number[]): { trace: Trace; last: Int32Array } {
   return render(model, path.length, (actual, actions, i) => {
     const order = model.stableOrder(actual, actions);
     if (path[i] >= order.length) throw new Error(`trace step ${i + 1}: action ${path[i]} does not exist (${order.length} enabled)`);

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { check, CheckOptionsError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
 import type { CheckOptions, CheckResult } from '../check/index.ts';
-import { HandlerError, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
+import { HandlerError, instantiate, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
 import type { NetworkOptions, Protocol } from '../core/index.ts';
 import { InternFullError } from '../check/intern.ts';
 import { library } from '../protocols/index.ts';
 import { formatTrace } from '../viz/trace-text.ts';
+import { serveExplorer } from '../viz/explorer-server.ts';
 import { loadProtocol } from './load-protocol.ts';
 import { formatProgress, formatResult, formatTable } from './report.ts';
 import { UsageError } from './usage-error.ts';
@@ -177,6 +178,28 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .action(async (arg: string, flags: CheckFlags) => setExit(await runCheck(arg, flags, io)));
 
   addSimCommands(program, io, setExit);
+
+  program.command('explore')
+    .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')
+    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
+    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
+    .option('--export <name>', 'which export of the file, when it exports several protocols')
+    .addOption(new Option('--network <kind>', 'message ordering').choices(['unordered', 'ordered']))
+    .option('--lossy', 'messages in flight may be lost')
+    .option('--duplicating', 'a delivered message stays in flight')
+    .option('--no-duplicating', 'delivery consumes a message')
+    .addOption(new Option('--crashes <n>', 'at most this many node crashes').argParser(wholeNumber('--crashes', 0, 30)))
+    .addOption(new Option('--crash-mode <mode>', 'what a crash means').choices(['stop', 'recover']))
+    .addOption(new Option('--port <n>', 'the port (default: any free one)').default(0).argParser(wholeNumber('--port', 0, 65535)))
+    .action(async (arg: string, flags: CheckFlags & { port: number }) => {
+      const protocol = await loadProtocol(arg, flags.export);
+      const inst = instantiate(protocol, { params: flags.param, network: checkOptions(flags, io).network });
+      const server = await serveExplorer(inst, flags.port);
+      io.out(`Exploring ${protocol.name} at ${server.url}  (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      await server.close();
+      setExit(0);
+    });
 
   withSearch(program.command('check-all')
     .description('check every protocol of the library on its defaults and print a verdict table'))
