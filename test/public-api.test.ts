@@ -5,12 +5,12 @@ import * as protoforge from '../src/index.ts';
 // The public surface is pinned: a change to it shows here as an exact diff.
 test('the package exports exactly its public API', () => {
   assert.deepEqual(Object.keys(protoforge).sort(), [
-    'CheckOptionsError', 'HandlerError', 'NetworkOptionsError', 'PRNG_NAME', 'ParamError', 'PlainDataError',
+    'CheckOptionsError', 'Explorer', 'HandlerError', 'NetworkOptionsError', 'PRNG_NAME', 'ParamError', 'PlainDataError',
     'PropertyCheckError', 'PropertyError', 'ReplayError', 'ShrinkError', 'SimOptionsError', 'Topology', 'TraceFormatError',
     'TraceReplayError', 'always', 'check', 'decode', 'defaultNetwork', 'defineProtocol', 'describeAction',
     'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
     'instantiate', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'readTrace', 'rememberSource',
-    'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'shrinkTrace', 'simulate', 'simulateSwarm',
+    'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm',
     'sometimes', 'sourceOf',
     'stepNode', 'writeTrace',
   ]);
