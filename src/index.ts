@@ -5,3 +5,4 @@ export type { SimOptions, SimResult, SimTrace, FaultSchedule, LatencyDistributio
 export { library, findProtocol } from './protocols/index.ts';
 export { serveExplorer } from './viz/explorer-server.ts';
 export type { ExplorerServer } from './viz/explorer-server.ts';
+export { renderTraceHtml } from './viz/trace-html.ts';

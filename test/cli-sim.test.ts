@@ -47,6 +47,16 @@ describe('protoforge simulate and replay', () => {
     assert.match(whole.out, /^ {2}31 {2}t=10\.706 ms {2}rm2 fires timer abort$/m);
   });
 
+  test('view writes the trace as one HTML page', async () => {
+    const page = path.join(dir, 'run.html');
+    const r = await cli('view', path.join(dir, 'run.jsonl'), '-o', page);
+    assert.equal(r.code, 0);
+    assert.equal(r.out, `${page}\n`);
+    const html = readFileSync(page, 'utf8');
+    assert.match(html, /^<!doctype html>/i);
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="http/); // nothing loaded from elsewhere
+  });
+
   test('replay names the first record where the protocol now behaves differently', async () => {
     const file = path.join(dir, 'run.jsonl');
     const edited = path.join(dir, 'edited.jsonl');

@@ -9,7 +9,7 @@ test('the package exports exactly its public API', () => {
     'PropertyCheckError', 'PropertyError', 'ReplayError', 'ShrinkError', 'SimOptionsError', 'Topology', 'TraceFormatError',
     'TraceReplayError', 'always', 'check', 'decode', 'defaultNetwork', 'defineProtocol', 'describeAction',
     'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
-    'instantiate', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'readTrace', 'rememberSource',
+    'instantiate', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'readTrace', 'rememberSource', 'renderTraceHtml',
     'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm',
     'sometimes', 'sourceOf',
     'stepNode', 'writeTrace',

@@ -11,6 +11,7 @@ import { keyValue, positive, wholeNumber } from './flags.ts';
 import { loadProtocol } from './load-protocol.ts';
 import type { Io } from './io.ts';
 import { formatSimResult } from './sim-text.ts';
+import { renderTraceHtml } from '../viz/trace-html.ts';
 import { UsageError } from './usage-error.ts';
 
 interface SimulateFlags {
@@ -104,14 +105,26 @@ async function runSimulate(arg: string, flags: SimulateFlags, io: Io): Promise<n
   return failures.length > 0 ? 1 : 0;
 }
 
-async function runReplay(file: string, flags: { protocol?: string; export?: string; json?: boolean }, io: Io): Promise<number> {
+function readTraceFile(file: string) {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read trace ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  const trace = readTrace(text);
+  return readTrace(text);
+}
+
+function runView(file: string, flags: { out?: string }, io: Io): number {
+  const trace = readTraceFile(file);
+  const out = flags.out ?? file.replace(/\.jsonl?$/, '') + '.html';
+  writeFileSync(out, renderTraceHtml(trace));
+  io.out(`${out}\n`);
+  return 0;
+}
+
+async function runReplay(file: string, flags: { protocol?: string; export?: string; json?: boolean }, io: Io): Promise<number> {
+  const trace = readTraceFile(file);
   const protocol = await loadProtocol(flags.protocol ?? trace.header.protocol, flags.export);
   if (protocol.name !== trace.header.protocol) {
     throw new UsageError(`trace ${file} is a run of ${trace.header.protocol}, not of ${protocol.name}`);
@@ -147,6 +160,12 @@ export function addSimCommands(program: Command, io: Io, setExit: (code: number)
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (arg: string, flags: SimulateFlags) => setExit(await runSimulate(arg, flags, io)));
+
+  program.command('view')
+    .description('write a trace as one self-contained HTML page: a space-time diagram with every state')
+    .argument('<trace>', 'a trace file written by simulate --out')
+    .option('-o, --out <file>', 'the page to write (default: the trace\'s name with .html)')
+    .action((file: string, flags: { out?: string }) => setExit(runView(file, flags, io)));
 
   program.command('replay')
     .description('re-execute a recorded trace and report the first place the protocol now behaves differently')
