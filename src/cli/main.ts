@@ -11,7 +11,7 @@ import { serveExplorer } from '../viz/explorer-server.ts';
 import { loadProtocol } from './load-protocol.ts';
 import { formatProgress, formatResult, formatTable } from './report.ts';
 import { UsageError } from './usage-error.ts';
-import { keyValue, positive, wholeNumber } from './flags.ts';
+import { positive, wholeNumber, withNetwork, withProtocol } from './flags.ts';
 import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
 import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
@@ -159,18 +159,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
       setExit(0);
     });
 
-  withSearch(program.command('check')
-    .description('check every property of a protocol over all its reachable states')
-    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
-    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
-    .option('--export <name>', 'which export of the file to check, when it exports several protocols')
-    .addOption(new Option('--network <kind>', 'message ordering').choices(['unordered', 'ordered']))
-    .option('--lossy', 'messages in flight may be lost')
-    .option('--no-lossy', 'messages are never lost')
-    .option('--duplicating', 'a delivered message stays in flight and may be delivered again')
-    .option('--no-duplicating', 'delivery consumes a message')
-    .addOption(new Option('--crashes <n>', 'at most this many node crashes').argParser(wholeNumber('--crashes', 0, 30)))
-    .addOption(new Option('--crash-mode <mode>', 'what a crash means').choices(['stop', 'recover']))
+  withSearch(withNetwork(withProtocol(program.command('check')
+    .description('check every property of a protocol over all its reachable states')))
     .option('--symmetry', 'symmetry reduction over the protocol\'s interchangeable roles')
     .option('--bfs', 'breadth-first search: shortest counterexamples (default)')
     .option('--dfs', 'depth-first search (one worker)')
@@ -179,17 +169,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
 
   addSimCommands(program, io, setExit);
 
-  program.command('explore')
-    .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')
-    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
-    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
-    .option('--export <name>', 'which export of the file, when it exports several protocols')
-    .addOption(new Option('--network <kind>', 'message ordering').choices(['unordered', 'ordered']))
-    .option('--lossy', 'messages in flight may be lost')
-    .option('--duplicating', 'a delivered message stays in flight')
-    .option('--no-duplicating', 'delivery consumes a message')
-    .addOption(new Option('--crashes <n>', 'at most this many node crashes').argParser(wholeNumber('--crashes', 0, 30)))
-    .addOption(new Option('--crash-mode <mode>', 'what a crash means').choices(['stop', 'recover']))
+  withNetwork(withProtocol(program.command('explore')
+    .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
     .addOption(new Option('--port <n>', 'the port (default: any free one)').default(0).argParser(wholeNumber('--port', 0, 65535)))
     .action(async (arg: string, flags: CheckFlags & { port: number }) => {
       const protocol = await loadProtocol(arg, flags.export);

@@ -7,7 +7,7 @@ import type { FaultEvent } from '../sim/index.ts';
 import { readTrace, replayTrace, shrinkTrace, simulate, simulateSwarm, writeTrace } from '../sim/index.ts';
 import type { LatencyDistribution, SimOptions } from '../sim/index.ts';
 import { parseLatency, partition, skew, timedNode } from './fault-flags.ts';
-import { keyValue, positive, wholeNumber } from './flags.ts';
+import { positive, wholeNumber, withProtocol } from './flags.ts';
 import { loadProtocol } from './load-protocol.ts';
 import type { Io } from './io.ts';
 import { formatSimResult } from './sim-text.ts';
@@ -137,11 +137,8 @@ async function runReplay(file: string, flags: { protocol?: string; export?: stri
 }
 
 export function addSimCommands(program: Command, io: Io, setExit: (code: number) => void): void {
-  program.command('simulate')
-    .description('run a protocol in virtual time with random delays and injected faults, from a seed')
-    .argument('<protocol>', 'a protocol of the library (see list) or a path to a .ts file exporting one')
-    .addOption(new Option('-p, --param <key=value>', 'set a protocol parameter (repeatable)').argParser(keyValue).default({}, 'the protocol\'s defaults'))
-    .option('--export <name>', 'which export of the file to simulate, when it exports several protocols')
+  withProtocol(program.command('simulate')
+    .description('run a protocol in virtual time with random delays and injected faults, from a seed'))
     .addOption(new Option('--seed <n>', 'the seed of the (first) run').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
     .addOption(new Option('--runs <n>', 'runs with seeds seed, seed+1, ...; every failing seed is reported').default(1).argParser(wholeNumber('--runs', 1, 1_000_000)))
     .addOption(new Option('--workers <n>', 'worker threads for --runs (results do not depend on it)').default(1).argParser(wholeNumber('--workers', 1, 64)))
