@@ -72,54 +72,78 @@ export class Topology {
   }
 }
 
+/** The `ctx` a handler gets: it records each requested effect, checking it first. */
+class RecordingCtx implements MessageCtx<Message, string> {
+  readonly effects: Effect[] = [];
+  readonly self: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly nodes: readonly string[];
+  readonly from: string;
+  private readonly decl: NodeDecl;
+
+  constructor(private readonly topo: Topology, i: number, private readonly event: NodeEvent) {
+    this.decl = topo.decls[i];
+    this.self = this.decl.id;
+    this.params = topo.params;
+    this.nodes = topo.ids;
+    this.from = event.kind === 'message' ? event.from : '';
+  }
+
+  where(): string {
+    return `node ${this.decl.id} (${this.decl.role}) handling ${describeEvent(this.event)}`;
+  }
+
+  nodesOf(role: string): readonly string[] {
+    return this.topo.nodesOf(role);
+  }
+
+  send(to: string, msg: Message): void {
+    if (!this.topo.index.has(to)) {
+      throw new HandlerError(`${this.where()} sent to ${JSON.stringify(to)}, which is not a node (nodes: ${this.topo.ids.join(', ')})`);
+    }
+    this.checkMessage(msg);
+    this.effects.push({ kind: 'send', to, msg });
+  }
+
+  broadcast(msg: Message, role?: string): void {
+    this.checkMessage(msg);
+    for (const to of role === undefined ? this.topo.ids : this.topo.nodesOf(role)) this.effects.push({ kind: 'send', to, msg });
+  }
+
+  setTimer(name: string, delayMs = 0): void {
+    const timers = this.decl.def.timers;
+    if (!timers || typeof timers[name] !== 'function') {
+      throw new HandlerError(`${this.where()} set timer ${JSON.stringify(name)}, which role ${this.decl.role} has no handler for`);
+    }
+    this.effects.push({ kind: 'setTimer', name, delayMs });
+  }
+
+  cancelTimer(name: string): void {
+    this.effects.push({ kind: 'cancelTimer', name });
+  }
+
+  output(value: Plain): void {
+    encode(value, 'output', this.where());
+    this.effects.push({ kind: 'output', value });
+  }
+
+  private checkMessage(msg: unknown): void {
+    if (typeof msg !== 'object' || msg === null || typeof (msg as Message).type !== 'string') {
+      throw new HandlerError(`${this.where()} sent ${JSON.stringify(msg)}: a message must be an object with a string "type"`);
+    }
+    encode(msg, 'message', this.where());
+  }
+}
+
 /**
  * Runs one handler of node `i` purely: the effects it requests through `ctx` are collected and
  * returned with its next state, which is checked to be plain data.
  */
 export function stepNode(topo: Topology, i: number, state: unknown, event: NodeEvent): StepResult {
   const decl = topo.decls[i];
-  const effects: Effect[] = [];
-  const where = () => `node ${decl.id} (${decl.role}) handling ${describeEvent(event)}`;
-  const checkTarget = (to: string) => {
-    if (!topo.index.has(to)) {
-      throw new HandlerError(`${where()} sent to ${JSON.stringify(to)}, which is not a node (nodes: ${topo.ids.join(', ')})`);
-    }
-  };
-  const checkMessage = (msg: unknown, path: string) => {
-    if (typeof msg !== 'object' || msg === null || typeof (msg as Message).type !== 'string') {
-      throw new HandlerError(`${where()} sent ${JSON.stringify(msg)}: a message must be an object with a string "type"`);
-    }
-    encode(msg, path, where());
-  };
-  const ctx: MessageCtx<Message, string> = {
-    self: decl.id,
-    params: topo.params,
-    nodes: topo.ids,
-    from: event.kind === 'message' ? event.from : '',
-    nodesOf: (r) => topo.nodesOf(r),
-    send(to, msg) {
-      checkTarget(to);
-      checkMessage(msg, 'message');
-      effects.push({ kind: 'send', to, msg });
-    },
-    broadcast(msg, r) {
-      checkMessage(msg, 'message');
-      for (const to of r === undefined ? topo.ids : topo.nodesOf(r)) effects.push({ kind: 'send', to, msg });
-    },
-    setTimer(name, delayMs = 0) {
-      if (!decl.def.timers || typeof decl.def.timers[name] !== 'function') {
-        throw new HandlerError(`${where()} set timer ${JSON.stringify(name)}, which role ${decl.role} has no handler for`);
-      }
-      effects.push({ kind: 'setTimer', name, delayMs });
-    },
-    cancelTimer(name) {
-      effects.push({ kind: 'cancelTimer', name });
-    },
-    output(value) {
-      encode(value, 'output', where());
-      effects.push({ kind: 'output', value });
-    },
-  };
+  const ctx = new RecordingCtx(topo, i, event);
+  const effects = ctx.effects;
+  const where = () => ctx.where();
   let next: unknown;
   try {
     switch (event.kind) {

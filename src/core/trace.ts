@@ -52,12 +52,22 @@ export function describeAction(a: Action): string {
 
 /** Field-level differences between two plain values, as dotted paths. */
 export function diffFields(node: string, before: unknown, after: unknown, path = ''): FieldChange[] {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const isRecord = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const out: FieldChange[] = [];
+  diffInto(out, node, before, after, path);
+  return out;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function diffInto(out: FieldChange[], node: string, before: unknown, after: unknown, path: string): void {
+  if (before === after) return;
   if (isRecord(before) && isRecord(after)) {
-    const keys = [...new Set([...Object.keys(before as object), ...Object.keys(after as object)])].sort();
-    return keys.flatMap((k) =>
-      diffFields(node, (before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+    for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+      diffInto(out, node, before[k], after[k], path ? `${path}.${k}` : k);
+    }
+    return;
   }
-  return [{ node, field: path, before, after }];
+  // Arrays and values of different kinds compare whole (their JSON is canonical enough for equality here).
+  if (typeof before === 'object' && typeof after === 'object' && JSON.stringify(before) === JSON.stringify(after)) return;
+  out.push({ node, field: path, before, after });
 }
