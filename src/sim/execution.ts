@@ -102,8 +102,12 @@ export class Execution {
 
   world(): World {
     const ids = this.inst.topo.ids;
-    const messages: InFlight[] = this.inFlight.map((c) => ({ from: ids[c.from], to: ids[c.to], msg: c.msg }));
-    return makeWorld({ params: this.inst.params, nodes: this.views.slice(), messages, outputs: this.outputs.slice() });
+    return makeWorld({
+      topo: this.inst.topo,
+      nodes: this.views,
+      messages: () => this.inFlight.map((c): InFlight => ({ from: ids[c.from], to: ids[c.to], msg: c.msg })),
+      outputs: () => this.outputs.slice(),
+    });
   }
 
   start(tUs: number, node: number, fates: Fates): EventRecord {
