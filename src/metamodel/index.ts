@@ -1,0 +1,14 @@
+export { defineMetaModel, isMetaModel, bool, int, send, act, actionText } from './model.ts';
+export type { Action, BoolComponent, Component, IntComponent, MetaModel, MetaModelDef, Rule, StateOf, Step } from './model.ts';
+export { MetaModelError, StateBoundError } from './errors.ts';
+export { DEFAULT_MAX_STATES, decodeState, encodeState, enumerate, layout, stateName, startState } from './generate.ts';
+export type { EnumerateOptions, Slot, Space, TransitionTable } from './generate.ts';
+export { prune, reachable, restrict } from './prune.ts';
+export { merge, refine } from './merge.ts';
+export type { Partition } from './merge.ts';
+export { generate, generateTables, toMachine } from './build.ts';
+export type { Generation, GenerateOptions } from './build.ts';
+export { findState, isStateMachine, run, transitionOn } from './machine.ts';
+export type { GenerationStats, MachineComponent, MachineState, StateMachine, Transition } from './machine.ts';
+export { renderState, renderText, wrap } from './text.ts';
+export type { TextOptions } from './text.ts';
