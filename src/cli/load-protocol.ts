@@ -4,7 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { isProtocol, rememberSource } from '../core/index.ts';
 import type { Protocol } from '../core/index.ts';
-import { findProtocol, library } from '../protocols/index.ts';
+import { findMetaModel, findProtocol, library, metaModelLibrary } from '../protocols/index.ts';
+import { isMetaModel } from '../metamodel/index.ts';
+import type { MetaModel } from '../metamodel/index.ts';
 import { UsageError } from './usage-error.ts';
 
 /** True when the argument names a file rather than a protocol of the library. */
@@ -12,27 +14,37 @@ export function looksLikePath(arg: string): boolean {
   return arg.includes('/') || arg.includes('\\') || /\.(ts|mts|js|mjs)$/.test(arg);
 }
 
-/** A library protocol by name, or the protocol exported by a TypeScript file (type-checked first). */
-export async function loadProtocol(arg: string, exportName?: string): Promise<Protocol> {
+/** What the CLI loads by name from the library or from a user's file. */
+interface Kind<T> {
+  readonly noun: string;
+  readonly is: (value: unknown) => value is T;
+  readonly library: readonly { readonly name: string }[];
+  readonly find: (name: string) => T | undefined;
+  /** What a file must export, for the message when it exports none. */
+  readonly hint: string;
+}
+
+/** A library entry by name, or the value of that kind a TypeScript file exports (type-checked first). */
+async function loadExported<T>(kind: Kind<T>, arg: string, exportName?: string): Promise<{ value: T; file?: string; exportName?: string }> {
   if (!looksLikePath(arg)) {
-    const found = findProtocol(arg);
-    if (!found) throw new UsageError(`unknown protocol ${JSON.stringify(arg)} (the library has: ${library.map((p) => p.name).join(', ')}; give a path such as ./my-protocol.ts for your own)`);
-    return found;
+    const found = kind.find(arg);
+    if (!found) throw new UsageError(`unknown ${kind.noun} ${JSON.stringify(arg)} (the library has: ${kind.library.map((p) => p.name).join(', ')}; give a path such as ./my-${kind.noun}.ts for your own)`);
+    return { value: found };
   }
   const file = path.resolve(arg);
-  if (!existsSync(file)) throw new UsageError(`protocol file ${arg} does not exist`);
-  typeCheck(file, arg);
+  if (!existsSync(file)) throw new UsageError(`${kind.noun} file ${arg} does not exist`);
+  typeCheck(file, `${kind.noun} file ${arg}`);
   let mod: Record<string, unknown>;
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (err) {
-    throw new UsageError(`protocol file ${arg} failed to load: ${(err as Error).message}`);
+    throw new UsageError(`${kind.noun} file ${arg} failed to load: ${(err as Error).message}`);
   }
-  const names = Object.keys(mod).filter((k) => isProtocol(mod[k]));
+  const names = Object.keys(mod).filter((k) => kind.is(mod[k]));
   let chosen: string;
   if (exportName !== undefined) {
-    if (!isProtocol(mod[exportName])) {
-      throw new UsageError(`protocol file ${arg} has no protocol exported as ${exportName} (protocols it exports: ${names.join(', ') || 'none'})`);
+    if (!kind.is(mod[exportName])) {
+      throw new UsageError(`${kind.noun} file ${arg} has no ${kind.noun} exported as ${exportName} (${kind.noun}s it exports: ${names.join(', ') || 'none'})`);
     }
     chosen = exportName;
   } else if (names.includes('default')) {
@@ -40,11 +52,30 @@ export async function loadProtocol(arg: string, exportName?: string): Promise<Pr
   } else if (names.length === 1) {
     chosen = names[0];
   } else if (names.length === 0) {
-    throw new UsageError(`protocol file ${arg} exports no protocol: export the value returned by defineProtocol()`);
+    throw new UsageError(`${kind.noun} file ${arg} exports no ${kind.noun}: ${kind.hint}`);
   } else {
-    throw new UsageError(`protocol file ${arg} exports several protocols (${names.join(', ')}): choose one with --export NAME`);
+    throw new UsageError(`${kind.noun} file ${arg} exports several ${kind.noun}s (${names.join(', ')}): choose one with --export NAME`);
   }
-  return rememberSource(mod[chosen] as Protocol, { module: pathToFileURL(file).href, exportName: chosen });
+  return { value: mod[chosen] as T, file, exportName: chosen };
+}
+
+const protocols: Kind<Protocol> = {
+  noun: 'protocol', is: isProtocol, library, find: findProtocol, hint: 'export the value returned by defineProtocol()',
+};
+
+const metaModels: Kind<MetaModel> = {
+  noun: 'meta-model', is: isMetaModel, library: metaModelLibrary, find: findMetaModel, hint: 'export the value returned by defineMetaModel()',
+};
+
+/** A library protocol by name, or the protocol exported by a TypeScript file (type-checked first). */
+export async function loadProtocol(arg: string, exportName?: string): Promise<Protocol> {
+  const { value, file, exportName: chosen } = await loadExported(protocols, arg, exportName);
+  return file ? rememberSource(value, { module: pathToFileURL(file).href, exportName: chosen! }) : value;
+}
+
+/** A library meta-model by name, or the meta-model exported by a TypeScript file (type-checked first). */
+export async function loadMetaModel(arg: string, exportName?: string): Promise<MetaModel> {
+  return (await loadExported(metaModels, arg, exportName)).value;
 }
 
 const ownSources = fileURLToPath(new URL('..', import.meta.url));
@@ -74,5 +105,5 @@ function typeCheck(file: string, shown: string): void {
     return `  ${path.relative(process.cwd(), d.file.fileName)}:${line + 1}:${character + 1}: ${text}`;
   });
   const more = errors.length > 5 ? `\n  ... and ${errors.length - 5} more` : '';
-  throw new UsageError(`protocol file ${shown} does not type-check (${errors.length} error${errors.length > 1 ? 's' : ''}):\n${described.join('\n')}${more}`);
+  throw new UsageError(`${shown} does not type-check (${errors.length} error${errors.length > 1 ? 's' : ''}):\n${described.join('\n')}${more}`);
 }

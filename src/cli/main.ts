@@ -14,6 +14,8 @@ import { UsageError } from './usage-error.ts';
 import { positive, wholeNumber, withNetwork, withProtocol } from './flags.ts';
 import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
+import { addGenerateCommand } from './generate-command.ts';
+import { MetaModelError } from '../metamodel/index.ts';
 import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
 
 const processIo: Io = {
@@ -168,6 +170,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .action(async (arg: string, flags: CheckFlags) => setExit(await runCheck(arg, flags, io)));
 
   addSimCommands(program, io, setExit);
+  addGenerateCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
@@ -189,7 +192,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */

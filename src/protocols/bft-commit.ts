@@ -17,6 +17,15 @@ import { param } from '../core/protocol.ts';
 import type { Action, StateOf } from '../metamodel/model.ts';
 import { bool, defineMetaModel, int, send } from '../metamodel/model.ts';
 
+/** The source document's Table 1: states initially and finally, and seconds to generate, by replication factor. */
+export const TABLE_1: Readonly<Record<number, { readonly initial: number; readonly final: number; readonly seconds: number }>> = {
+  4: { initial: 512, final: 33, seconds: 0.10 },
+  7: { initial: 1568, final: 85, seconds: 0.12 },
+  13: { initial: 5408, final: 261, seconds: 0.38 },
+  25: { initial: 20000, final: 901, seconds: 2.2 },
+  46: { initial: 67712, final: 2945, seconds: 19.1 },
+};
+
 /** The fault bound and the two thresholds for replication factor r. */
 export function bftThresholds(r: number): { f: number; vote: number; commit: number } {
   const f = Math.floor((r - 1) / 3);

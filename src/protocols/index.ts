@@ -1,5 +1,7 @@
 import type { Protocol } from '../core/protocol.ts';
 import { rememberSource } from '../core/source.ts';
+import type { MetaModel } from '../metamodel/index.ts';
+import { bftCommit } from './bft-commit.ts';
 import { paxos } from './paxos.ts';
 import { twoPhaseCommit } from './two-phase-commit.ts';
 
@@ -13,4 +15,11 @@ export function findProtocol(name: string): Protocol | undefined {
   return library.find((p) => p.name === name);
 }
 
-export { paxos, twoPhaseCommit };
+/** The built-in meta-models: families of machines generated per parameter. */
+export const metaModelLibrary: readonly MetaModel[] = [bftCommit];
+
+export function findMetaModel(name: string): MetaModel | undefined {
+  return metaModelLibrary.find((m) => m.name === name);
+}
+
+export { bftCommit, paxos, twoPhaseCommit };
