@@ -28,8 +28,10 @@ describe('protoforge command', () => {
     assert.match(r.out, /^two-phase-commit {2}Two-phase commit/m);
     assert.match(r.out, /^ {4}rms=3  \(1\.\.1000\) number of resource managers$/m);
     assert.match(r.out, /^paxos {2}/m);
+    assert.match(r.out, /^Meta-models \(protoforge generate\):\nbft-commit {2}BFT commit/m);
     const json = JSON.parse((await cli('list', '--json')).out);
-    assert.deepEqual(json.map((p: { name: string }) => p.name), ['two-phase-commit', 'paxos']);
+    assert.deepEqual(json.protocols.map((p: { name: string }) => p.name), ['two-phase-commit', 'paxos']);
+    assert.deepEqual(json.metaModels.map((p: { name: string }) => p.name), ['bft-commit']);
   });
 
   test('check prints the verdicts and exits 0 when every property holds', async () => {

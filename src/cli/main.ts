@@ -5,7 +5,7 @@ import type { CheckOptions, CheckResult } from '../check/index.ts';
 import { HandlerError, instantiate, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
 import type { NetworkOptions, Protocol } from '../core/index.ts';
 import { InternFullError } from '../check/intern.ts';
-import { library } from '../protocols/index.ts';
+import { library, metaModelLibrary } from '../protocols/index.ts';
 import { formatTrace } from '../viz/trace-text.ts';
 import { serveExplorer } from '../viz/explorer-server.ts';
 import { loadProtocol } from './load-protocol.ts';
@@ -16,6 +16,7 @@ import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { MetaModelError } from '../metamodel/index.ts';
+import type { MetaModel } from '../metamodel/index.ts';
 import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
 
 const processIo: Io = {
@@ -135,7 +136,7 @@ async function runCheckAll(flags: { workers: number; json?: boolean; progress: b
   return Math.max(...results.map((r) => r.exitCode));
 }
 
-function describeProtocol(p: Protocol): string {
+function describeProtocol(p: Protocol | MetaModel): string {
   const params = Object.entries(p.paramSpecs).map(([k, s]) => {
     const range = s.kind === 'int' ? `${s.min}..${s.max}` : s.kind === 'bool' ? 'true|false' : s.choices.join('|');
     return `    ${k}=${s.default}  (${range}) ${s.description}`;
@@ -153,11 +154,12 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   const withSearch = searchOptions(program);
 
   program.command('list')
-    .description('list the protocols of the built-in library and their parameters')
+    .description('list the protocols and meta-models of the built-in library and their parameters')
     .option('--json', 'print as JSON')
     .action((flags: { json?: boolean }) => {
-      if (flags.json) io.out(JSON.stringify(library.map((p) => ({ name: p.name, description: p.description, params: p.paramSpecs })), null, 2) + '\n');
-      else io.out(library.map(describeProtocol).join('\n') + '\n');
+      const entries = (xs: readonly (Protocol | MetaModel)[]) => xs.map((p) => ({ name: p.name, description: p.description, params: p.paramSpecs }));
+      if (flags.json) io.out(JSON.stringify({ protocols: entries(library), metaModels: entries(metaModelLibrary) }, null, 2) + '\n');
+      else io.out(`${library.map(describeProtocol).join('\n')}\n\nMeta-models (protoforge generate):\n${metaModelLibrary.map(describeProtocol).join('\n')}\n`);
       setExit(0);
     });
 
