@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { main } from '../src/cli/main.ts';
 
@@ -30,6 +31,14 @@ describe('protoforge generate', () => {
     assert.match(mermaid, new RegExp(`^  \\[\\*\\] --> s${machine.start}$`, 'm'));
   });
 
+  test('SVG and TypeScript come out of the same command', async () => {
+    const svg = await cli('generate', 'bft-commit', '-p', 'r=4', '--format', 'svg');
+    assert.equal(svg.code, 0);
+    assert.match(svg.out, /<svg[\s\S]*>T\/2\/F\/0\/F\/F\/F<\/text>[\s\S]*<\/svg>/);
+    const ts = await cli('generate', 'bft-commit', '-p', 'r=4', '--format', 'ts');
+    assert.equal(ts.out, readFileSync(new URL('../examples/bft-commit-r4.generated.ts', import.meta.url), 'utf8'));
+  });
+
   test('--table sets Table 1 beside the generated counts', async () => {
     const r = await cli('generate', 'bft-commit', '--table');
     assert.equal(r.code, 0);
@@ -46,7 +55,7 @@ describe('protoforge generate', () => {
   test('bad input: exit 2 and one message', async () => {
     assert.deepEqual(await cli('generate', 'bft-commit', '-p', 'q=1'), { code: 2, out: '', err: 'protoforge: error: bft-commit has no parameter "q" (its parameters: r)\n' });
     assert.match((await cli('generate', 'nope')).err, /^protoforge: error: unknown meta-model "nope" \(the library has: bft-commit;/);
-    assert.match((await cli('generate', 'bft-commit', '--format', 'png')).err, /Allowed choices are text, json, dot, mermaid/);
+    assert.match((await cli('generate', 'bft-commit', '--format', 'png')).err, /Allowed choices are text, json, dot, svg, mermaid, ts/);
     assert.match((await cli('generate', 'test/fixtures/user-protocol.ts', '--table')).err, /meta-model file test\/fixtures\/user-protocol\.ts exports no meta-model: export the value returned by defineMetaModel\(\)/);
   });
 });

@@ -4,16 +4,20 @@ import { generate, renderText, StateBoundError } from '../metamodel/index.ts';
 import type { StateMachine } from '../metamodel/index.ts';
 import { bftCommit, TABLE_1 } from '../protocols/bft-commit.ts';
 import { renderDot, renderMermaid } from '../viz/machine-graph.ts';
+import { renderSvg } from '../viz/machine-svg.ts';
+import { renderTypeScript } from '../viz/machine-ts.ts';
 import { wholeNumber, keyValue } from './flags.ts';
 import type { Io } from './io.ts';
 import { loadMetaModel } from './load-protocol.ts';
 import { UsageError } from './usage-error.ts';
 
-const FORMATS: Record<string, (m: StateMachine) => string> = {
+const FORMATS: Record<string, (m: StateMachine) => string | Promise<string>> = {
   text: (m) => renderText(m),
   json: (m) => JSON.stringify(m, null, 2) + '\n',
   dot: renderDot,
+  svg: renderSvg,
   mermaid: renderMermaid,
+  ts: renderTypeScript,
 };
 
 interface GenerateFlags {
@@ -41,7 +45,7 @@ function table(): string {
 
 export function addGenerateCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('generate')
-    .description('generate one member of a family of state machines from its meta-model, as text, JSON, DOT or Mermaid')
+    .description('generate one member of a family of state machines from its meta-model: text, JSON, DOT, SVG, Mermaid or TypeScript')
     .argument('<meta-model>', 'a meta-model of the library (bft-commit) or a path to a .ts file exporting one')
     .addOption(new Option('-p, --param <key=value>', 'set a meta-model parameter (repeatable)').argParser(keyValue).default({}, 'the meta-model\'s defaults'))
     .option('--export <name>', 'which export of the file, when it exports several meta-models')
@@ -66,7 +70,7 @@ export function addGenerateCommand(program: Command, io: Io, setExit: (code: num
         }
         throw err;
       }
-      const text = FORMATS[flags.format](machine);
+      const text = await FORMATS[flags.format](machine);
       if (flags.out) {
         writeFileSync(flags.out, text);
         io.out(`${flags.out}: ${machine.stats.final} states (${machine.stats.enumerated} enumerated, ${machine.stats.reachable} reachable)\n`);
