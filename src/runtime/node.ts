@@ -1,0 +1,173 @@
+/**
+ * Runs one node of a protocol instance on real time and a real network: core's `stepNode` runs each
+ * handler purely, and this applies the effects it returns (sends through the transport, timers with
+ * setTimeout, outputs to a callback). Events are handled one at a time, in arrival order.
+ */
+import type { Instance } from '../core/instance.ts';
+import type { Plain } from '../core/plain.ts';
+import type { Message } from '../core/protocol.ts';
+import { describeEvent, stepNode } from '../core/step.ts';
+import type { NodeEvent } from '../core/step.ts';
+import { stderrLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { Transport } from './transport.ts';
+import type { PeerAddress, TransportOptions } from './transport.ts';
+
+export interface RuntimeNodeOptions {
+  readonly instance: Instance;
+  /** Which node of the instance this is. */
+  readonly id: string;
+  readonly secret: string | Buffer;
+  /**
+   * A timer set without a delay (or with 0) fires after this many ms, so spontaneous steps happen;
+   * default 10. A function picks it per timer name (e.g. to let one spontaneous choice win the race).
+   */
+  readonly defaultTimerMs?: number | ((timer: string) => number);
+  readonly onOutput?: (value: Plain, node: string) => void;
+  /** Called after each handled event with the node's new state. */
+  readonly onStep?: (state: unknown, event: NodeEvent) => void;
+  readonly log?: Logger;
+  /** Passed to the transport: where to listen, queue size, backoff, handshake timeout, frame size. */
+  readonly transport?: Omit<TransportOptions, 'self' | 'secret' | 'onMessage' | 'log'>;
+}
+
+export class RuntimeNode {
+  readonly id: string;
+  readonly transport: Transport;
+  private readonly index: number;
+  private readonly log: Logger;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending: NodeEvent[] = [];
+  private current: unknown;
+  private started = false;
+  private draining = false;
+  private stopped = false;
+
+  constructor(private readonly options: RuntimeNodeOptions) {
+    const { instance, id } = options;
+    const index = instance.topo.index.get(id);
+    if (index === undefined) throw new Error(`${instance.protocol.name} has no node ${JSON.stringify(id)} (nodes: ${instance.topo.ids.join(', ')})`);
+    this.id = id;
+    this.index = index;
+    this.log = options.log ?? stderrLogger;
+    this.transport = new Transport({
+      ...options.transport, self: id, secret: options.secret, log: this.log,
+      onMessage: (from, body) => this.receive(from, body),
+    });
+  }
+
+  /** The node's state; undefined before `start`. */
+  get state(): unknown {
+    return this.current;
+  }
+
+  /** Starts listening; resolves to the port. */
+  listen(): Promise<number> {
+    return this.transport.listen();
+  }
+
+  /** Tells this node where the other nodes listen; it starts dialing them. */
+  connect(addresses: Readonly<Record<string, PeerAddress>>): void {
+    for (const peer of this.options.instance.topo.ids) {
+      if (peer === this.id) continue;
+      const address = addresses[peer];
+      if (!address) throw new Error(`no address for node ${peer}`);
+      this.transport.addPeer(peer, address);
+    }
+  }
+
+  /** Runs `init` (throws HandlerError when it fails), then the events that arrived before it. */
+  start(): void {
+    if (this.started) throw new Error(`node ${this.id} is already started`);
+    this.started = true;
+    this.pending.unshift({ kind: 'start' });
+    this.drain();
+  }
+
+  /** Cancels every timer and closes the transport. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.pending.length = 0;
+    await this.transport.close();
+  }
+
+  private receive(from: string, body: Plain): void {
+    if (!this.options.instance.topo.index.has(from)) {
+      return this.warn('message-dropped', `message from ${JSON.stringify(from)}, which is not a node of this instance`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as Message).type !== 'string') {
+      return this.warn('message-dropped', `message from ${from} is not an object with a string "type"`);
+    }
+    this.enqueue({ kind: 'message', from, msg: body as Message });
+  }
+
+  private enqueue(event: NodeEvent): void {
+    if (this.stopped) return;
+    this.pending.push(event);
+    if (this.started) this.drain();
+  }
+
+  /** Handles queued events until none is left; events raised meanwhile (self-sends) join the queue. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let event = this.pending.shift(); event && !this.stopped; event = this.pending.shift()) this.handle(event);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private handle(event: NodeEvent): void {
+    let result;
+    try {
+      result = stepNode(this.options.instance.topo, this.index, this.current, event);
+    } catch (err) {
+      if (event.kind === 'start') throw err;
+      // A failing handler is a protocol bug: the event is skipped and the state kept.
+      return this.log({ level: 'error', event: 'handler-failed', node: this.id, message: (err as Error).message });
+    }
+    this.current = result.state;
+    for (const effect of result.effects) {
+      switch (effect.kind) {
+        case 'send':
+          if (effect.to === this.id) this.enqueue({ kind: 'message', from: this.id, msg: effect.msg });
+          else this.transport.send(effect.to, effect.msg);
+          break;
+        case 'setTimer':
+          this.setTimer(effect.name, effect.delayMs, event);
+          break;
+        case 'cancelTimer':
+          clearTimeout(this.timers.get(effect.name));
+          this.timers.delete(effect.name);
+          break;
+        case 'output':
+          if (this.options.onOutput) this.options.onOutput(effect.value, this.id);
+          else process.stdout.write(JSON.stringify({ node: this.id, output: effect.value }) + '\n');
+          break;
+      }
+    }
+    this.options.onStep?.(this.current, event);
+  }
+
+  /** Arms (or re-arms: a timer has one pending firing at most) a named timer. */
+  private setTimer(name: string, delayMs: number, event: NodeEvent): void {
+    if (!(Number.isFinite(delayMs) && delayMs >= 0)) {
+      return this.log({ level: 'error', event: 'handler-failed', node: this.id,
+        message: `node ${this.id} handling ${describeEvent(event)} set timer ${name} with delay ${delayMs}: a delay must be a finite number of ms from 0` });
+    }
+    clearTimeout(this.timers.get(name));
+    const fallback = this.options.defaultTimerMs ?? 10;
+    const ms = delayMs > 0 ? delayMs : typeof fallback === 'number' ? fallback : fallback(name);
+    this.timers.set(name, setTimeout(() => {
+      this.timers.delete(name);
+      this.enqueue({ kind: 'timer', name });
+    }, ms));
+  }
+
+  private warn(event: string, message: string): void {
+    this.log({ level: 'warn', event, node: this.id, message });
+  }
+}
