@@ -5,13 +5,14 @@ import * as protoforge from '../src/index.ts';
 // The public surface is pinned: a change to it shows here as an exact diff.
 test('the package exports exactly its public API', () => {
   assert.deepEqual(Object.keys(protoforge).sort(), [
-    'CheckOptionsError', 'Explorer', 'HandlerError', 'NetworkOptionsError', 'PRNG_NAME', 'ParamError', 'PlainDataError',
-    'PropertyCheckError', 'PropertyError', 'ReplayError', 'ShrinkError', 'SimOptionsError', 'Topology', 'TraceFormatError',
-    'TraceReplayError', 'always', 'check', 'decode', 'defaultNetwork', 'defineProtocol', 'describeAction',
+    'CheckOptionsError', 'Explorer', 'HandlerError', 'LOST', 'NetworkOptionsError', 'PRNG_NAME', 'ParamError',
+    'PlainDataError', 'PropertyCheckError', 'PropertyError', 'ReplayError', 'RoundsError', 'ShrinkError',
+    'SimOptionsError', 'Topology', 'TraceFormatError', 'TraceReplayError', 'always', 'check', 'checkRounds',
+    'countRuns', 'decode', 'defaultNetwork', 'defineProtocol', 'defineRoundProblem', 'describeAction',
     'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
-    'instantiate', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'readTrace', 'rememberSource', 'renderTraceHtml',
-    'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams', 'role', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm',
-    'sometimes', 'sourceOf',
-    'stepNode', 'writeTrace',
+    'formatRun', 'instantiate', 'instantiateRounds', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param',
+    'readTrace', 'rememberSource', 'renderTraceHtml', 'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams',
+    'role', 'roundFunction', 'runRounds', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm', 'sometimes',
+    'sourceOf', 'stepNode', 'tabulate', 'validateTable', 'writeTrace',
   ]);
 });

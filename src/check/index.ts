@@ -4,3 +4,5 @@ export { PropertyError } from './expander.ts';
 export { replayPath, ReplayError } from './replay.ts';
 export { Explorer } from './explore.ts';
 export type { ExploreView } from './explore.ts';
+export { checkRounds, countRuns, formatRun } from './rounds.ts';
+export type { RoundCheckResult } from './rounds.ts';

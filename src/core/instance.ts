@@ -29,7 +29,8 @@ function listParams(specs: Readonly<Record<string, ParamSpec>>): string {
 }
 
 /** Parses and range-checks parameter values given as strings (`--param k=v`) or values. */
-export function resolveParams(protocol: Protocol, given: Readonly<Record<string, unknown>> = {}): Record<string, ParamValue> {
+/** Also serves meta-models and round problems: anything with a name and parameter specs. */
+export function resolveParams(protocol: Pick<Protocol, 'name' | 'paramSpecs'>, given: Readonly<Record<string, unknown>> = {}): Record<string, ParamValue> {
   const specs = protocol.paramSpecs;
   const out: Record<string, ParamValue> = {};
   for (const key of Object.keys(given)) {

@@ -7,7 +7,7 @@
  * kept in flat typed arrays indexed by `state * messages + message`; rules see plain objects.
  */
 import { resolveParams } from '../core/instance.ts';
-import type { ParamValue, Protocol } from '../core/protocol.ts';
+import type { ParamValue } from '../core/protocol.ts';
 import { MetaModelError, StateBoundError, ruleName } from './errors.ts';
 import { isMetaModel } from './model.ts';
 import type { Action, Component, MetaModel } from './model.ts';
@@ -84,7 +84,7 @@ const withCommas = (n: number): string => n.toLocaleString('en-US');
 export function layout(model: MetaModel, given: Readonly<Record<string, unknown>> = {}): Space {
   if (!isMetaModel(model)) throw new MetaModelError('not a meta-model: define it with defineMetaModel()');
   // resolveParams only reads a protocol's name and parameter specs, which a meta-model has too.
-  const params = resolveParams({ name: model.name, paramSpecs: model.paramSpecs } as unknown as Protocol, given);
+  const params = resolveParams(model, given);
   const shown = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ');
   const label = `meta-model ${model.name}${shown ? ` (${shown})` : ''}`;
   let components: Record<string, Component>;
