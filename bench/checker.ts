@@ -7,13 +7,14 @@
 // memory is its own. Progress goes to stderr; the machine and the tables go to stdout, and to
 // bench/out/checker.{md,json} (bench/out/checker-quick.{md,json} with --quick).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProbeResult } from './memory-probe.ts';
 import { runSpin } from './spin/run-spin.ts';
 import type { SpinResult } from './spin/run-spin.ts';
+import { cpuModel } from './machine.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -31,13 +32,6 @@ const MB = 1024 * 1024;
 
 // ---- machine --------------------------------------------------------------------------------------
 
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1].trim();
-  } catch { /* not Linux */ }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
 
 function version(cmd: string, args: string[]): string {
   try {

@@ -9,10 +9,10 @@
 // document's way, by comparing states pair by pair and merging identical ones until nothing changes,
 // against the Moore partition refinement that generate() uses (both on the same reachable states).
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import { generate, generateTables, refine } from '../src/metamodel/index.ts';
 import type { TransitionTable } from '../src/metamodel/index.ts';
 import { bftCommit, bftThresholds, TABLE_1 } from '../src/protocols/bft-commit.ts';
+import { cpuModel } from './machine.ts';
 
 const argv = process.argv.slice(2);
 const repeatAt = argv.indexOf('--repeat');
@@ -24,13 +24,6 @@ const DOCUMENT = TABLE_1;
 const RS = [4, 7, 13, 25, 46, 100];
 const PAIRWISE_UP_TO = 46;
 
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1].trim();
-  } catch { /* not Linux */ }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
 
 function best(fn: () => void): number {
   fn(); // warm-up

@@ -7,6 +7,7 @@ import { instantiate, stepNode } from '../src/core/index.ts';
 import type { Instance, Protocol } from '../src/core/index.ts';
 import { paxos, twoPhaseCommit } from '../src/protocols/index.ts';
 import { simulate, simulateSwarm } from '../src/sim/index.ts';
+import { cpuModel } from './machine.ts';
 
 const models: [Protocol, Record<string, number>, number][] = [
   [twoPhaseCommit, { rms: 100 }, 2000],
@@ -25,7 +26,7 @@ function handlerBaseline(inst: Instance): number {
   return calls / ((performance.now() - t0) / 1000);
 }
 
-console.log(`# Simulator benchmark\n\n${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}\n`);
+console.log(`# Simulator benchmark\n\n${cpuModel()}, ${os.cpus().length} cores, Node ${process.version}\n`);
 console.log('| model | seeds | events | 1 thread events/s | 2 workers events/s | handler calls/s (baseline) | 1 thread / baseline | 1 thread / 1,000,000 target |');
 console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
 for (const [protocol, params, seeds] of models) {
