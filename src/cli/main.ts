@@ -15,6 +15,8 @@ import { positive, wholeNumber, withNetwork, withProtocol } from './flags.ts';
 import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
+import { addRoundsCommand } from './rounds-command.ts';
+import { RoundsError } from '../core/rounds.ts';
 import { MetaModelError } from '../metamodel/index.ts';
 import type { MetaModel } from '../metamodel/index.ts';
 import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
@@ -173,6 +175,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
 
   addSimCommands(program, io, setExit);
   addGenerateCommand(program, io, setExit);
+  addRoundsCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
@@ -194,7 +197,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */

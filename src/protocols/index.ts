@@ -1,6 +1,8 @@
 import type { Protocol } from '../core/protocol.ts';
 import { rememberSource } from '../core/source.ts';
 import type { MetaModel } from '../metamodel/index.ts';
+import type { RoundFunction, RoundProblem } from '../core/rounds.ts';
+import { abortAfterCommitOnLost, abortOnAbortVote, abortOnLost, atomicCommit, commitIfAllVoteCommit, ignoreVotes } from './atomic-commit.ts';
 import { bftCommit } from './bft-commit.ts';
 import { paxos } from './paxos.ts';
 import { twoPhaseCommit } from './two-phase-commit.ts';
@@ -14,6 +16,11 @@ export const library: readonly Protocol[] = [
 export function findProtocol(name: string): Protocol | undefined {
   return library.find((p) => p.name === name);
 }
+
+/** The built-in round problems, each with the hand-written round protocols the library has for it. */
+export const roundLibrary: readonly { readonly problem: RoundProblem; readonly protocols: readonly RoundFunction[] }[] = [
+  { problem: atomicCommit, protocols: [commitIfAllVoteCommit, abortAfterCommitOnLost, ignoreVotes, abortOnLost, abortOnAbortVote] },
+];
 
 /** The built-in meta-models: families of machines generated per parameter. */
 export const metaModelLibrary: readonly MetaModel[] = [bftCommit];
