@@ -7,7 +7,7 @@
  * (body is plain data); the tag is HMAC-SHA256 over the payload bytes, keyed with the cluster secret.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Packr, Unpackr } from 'msgpackr';
+import { decode, encode } from '@msgpack/msgpack';
 import { encode as checkPlain, PlainDataError } from '../core/plain.ts';
 import type { Plain } from '../core/plain.ts';
 
@@ -31,10 +31,6 @@ export class FrameError extends Error {
   }
 }
 
-// Records are a msgpackr extension: plain MessagePack, with the smallest map headers, keeps the wire
-// format portable to other implementations.
-const packr = new Packr({ useRecords: false, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 function tag(secret: string | Buffer, payload: Buffer): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
@@ -43,7 +39,7 @@ function tag(secret: string | Buffer, payload: Buffer): Buffer {
 /** One frame on the wire. Throws PlainDataError when the body is not plain data. */
 export function encodeFrame(frame: Frame, secret: string | Buffer): Buffer {
   checkPlain(frame.body, 'body');
-  const payload = packr.pack({ from: frame.from, to: frame.to, seq: frame.seq, body: frame.body });
+  const payload = Buffer.from(encode({ from: frame.from, to: frame.to, seq: frame.seq, body: frame.body }));
   const header = Buffer.alloc(4);
   header.writeUInt32BE(payload.length + TAG_BYTES);
   return Buffer.concat([header, payload, tag(secret, payload)]);
@@ -57,9 +53,12 @@ function describe(v: unknown): string {
 function parsePayload(payload: Buffer): Frame {
   let value: unknown;
   try {
-    value = unpackr.unpack(payload);
+    value = decode(payload);
   } catch (err) {
-    throw new FrameError('malformed', `frame payload is not MessagePack: ${(err as Error).message}`);
+    // The decoder reports a value cut short as a raw DataView range error: say what it means.
+    const message = (err as Error).message;
+    const why = /outside the bounds of the DataView/.test(message) ? 'it ends in the middle of a value' : message;
+    throw new FrameError('malformed', `frame payload is not MessagePack: ${why}`);
   }
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
     throw new FrameError('malformed', `frame payload must be a map {from, to, seq, body}, got ${describe(value)}`);
