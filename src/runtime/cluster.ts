@@ -1,0 +1,208 @@
+/**
+ * A local cluster: one OS process per node of a protocol instance, on 127.0.0.1.
+ *
+ * Each node runs `node-process.js` with port 0 and reports where it listens; once every node has,
+ * the launcher sends each one the addresses of all nodes as one JSON line on stdin, and the nodes
+ * connect and start. Every JSON line a node prints lands in `history`, stamped with the node and the
+ * time it was read; stderr lines (runtime logs) land in `logs`.
+ *
+ * Faults are OS signals: `kill` is SIGKILL (a crash: the node loses its state), `pause`/`resume` are
+ * SIGSTOP/SIGCONT (a node that stops answering, then comes back with its state and timers).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { instantiate } from '../core/instance.ts';
+import { loadFromSource } from '../core/source.ts';
+import type { ProtocolSource } from '../core/source.ts';
+import type { NodeProcessConfig, TimerDefaults } from './node-process-main.ts';
+import type { PeerAddress } from './transport.ts';
+
+export type { TimerDefaults } from './node-process-main.ts';
+
+export interface ClusterOptions {
+  readonly source: ProtocolSource;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** The cluster secret, given to the nodes in their environment; random when absent. */
+  readonly secret?: string;
+  /** Delays for timers set without one: for every node, or per node id (evaluated here, in the launcher). */
+  readonly defaultTimerMs?: TimerDefaults | ((node: string) => TimerDefaults | undefined);
+  /** How long the nodes may take to listen and start; default 15000 ms. */
+  readonly startTimeoutMs?: number;
+  /** How long `stop` waits after SIGTERM before SIGKILL; default 2000 ms. */
+  readonly stopGraceMs?: number;
+}
+
+/** One line a node printed: `line` is its JSON (or `{event: 'text', text}` when it was not JSON). */
+export interface HistoryEntry {
+  readonly node: string;
+  /** Date.now() when the launcher read it. */
+  readonly at: number;
+  readonly line: { readonly event: string; readonly [key: string]: unknown };
+}
+
+export interface NodeExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface Cluster {
+  readonly nodes: readonly string[];
+  readonly ports: Readonly<Record<string, number>>;
+  /** Process ids, as the launcher spawned them. */
+  readonly pids: Readonly<Record<string, number>>;
+  /** Every stdout line of every node, in the order the launcher read them. */
+  readonly history: readonly HistoryEntry[];
+  /** Every stderr line of every node. */
+  readonly logs: readonly HistoryEntry[];
+  /** Resolves when the node's process has exited. */
+  exited(node: string): Promise<NodeExit>;
+  /** SIGKILL; resolves when the process has exited. */
+  kill(node: string): Promise<NodeExit>;
+  /** SIGSTOP. */
+  pause(node: string): void;
+  /** SIGCONT. */
+  resume(node: string): void;
+  /** Ends every process still running (SIGCONT + SIGTERM, SIGKILL after the grace period); resolves when all have exited. */
+  stop(): Promise<void>;
+}
+
+const shim = fileURLToPath(new URL('./node-process.js', import.meta.url));
+
+interface Member {
+  readonly id: string;
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exit: Promise<NodeExit>;
+  done: NodeExit | undefined;
+  port: number | undefined;
+  started: boolean;
+}
+
+/** Spawns the nodes, waits until all listen, tells them each other's addresses, and waits until all started. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const instance = instantiate(await loadFromSource(options.source), { params: options.params });
+  const ids = instance.topo.ids;
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const history: HistoryEntry[] = [];
+  const logs: HistoryEntry[] = [];
+  const members = new Map<string, Member>();
+  let progress = () => {};
+  let failure: Error | undefined;
+
+  const env: NodeJS.ProcessEnv = { ...process.env, PROTOFORGE_SECRET: secret };
+  delete env.NODE_TEST_CONTEXT; // node --test's marker: children are not test files
+  for (const id of ids) {
+    const timers = typeof options.defaultTimerMs === 'function' ? options.defaultTimerMs(id) : options.defaultTimerMs;
+    const config: NodeProcessConfig = {
+      source: options.source, params: instance.params, node: id, host: '127.0.0.1', port: 0,
+      ...(timers === undefined ? {} : { defaultTimerMs: timers }),
+    };
+    const child = spawn(process.execPath, [shim, JSON.stringify(config)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exit = new Promise<NodeExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const member: Member = { id, child, exit, done: undefined, port: undefined, started: false };
+    members.set(id, member);
+    child.stdin.on('error', () => {}); // writing to a node that died
+    void exit.then((e) => {
+      member.done = e;
+      if (!member.started && !failure) {
+        const tail = logs.filter((l) => l.node === id).slice(-5).map((l) => JSON.stringify(l.line)).join('\n');
+        failure = new Error(`node ${id} exited (code ${e.code}, signal ${e.signal}) before it started${tail ? `:\n${tail}` : ''}`);
+      }
+      progress();
+    });
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      const line = parseLine(text);
+      history.push({ node: id, at: Date.now(), line });
+      if (line.event === 'listening' && typeof line.port === 'number') member.port = line.port;
+      if (line.event === 'started') member.started = true;
+      progress();
+    });
+    createInterface({ input: child.stderr }).on('line', (text) => logs.push({ node: id, at: Date.now(), line: parseLine(text) }));
+  }
+
+  const live = () => [...members.values()].filter((m) => m.done === undefined);
+  const killAll = () => {
+    for (const m of live()) m.child.kill('SIGKILL');
+  };
+  // If the launcher exits without `stop`, no node is left behind (a paused one would never see stdin end).
+  process.on('exit', killAll);
+
+  async function stop(): Promise<void> {
+    for (const m of live()) {
+      m.child.kill('SIGCONT');
+      m.child.kill('SIGTERM');
+    }
+    const grace = setTimeout(killAll, options.stopGraceMs ?? 2000);
+    await Promise.all([...members.values()].map((m) => m.exit));
+    clearTimeout(grace);
+    process.off('exit', killAll);
+  }
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15000);
+  async function until(what: string, ready: () => boolean): Promise<void> {
+    while (!ready()) {
+      if (failure) throw failure;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`cluster: timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        progress = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  try {
+    await until('every node to listen', () => [...members.values()].every((m) => m.port !== undefined));
+    const peers: Record<string, PeerAddress> = {};
+    for (const m of members.values()) peers[m.id] = { host: '127.0.0.1', port: m.port! };
+    for (const m of members.values()) m.child.stdin.write(JSON.stringify({ peers }) + '\n');
+    await until('every node to start', () => [...members.values()].every((m) => m.started));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  progress = () => {};
+
+  const member = (id: string): Member => {
+    const m = members.get(id);
+    if (!m) throw new Error(`the cluster has no node ${JSON.stringify(id)} (nodes: ${ids.join(', ')})`);
+    return m;
+  };
+  return {
+    nodes: ids,
+    ports: Object.fromEntries([...members.values()].map((m) => [m.id, m.port!])),
+    pids: Object.fromEntries([...members.values()].map((m) => [m.id, m.child.pid!])),
+    history,
+    logs,
+    exited: (id) => member(id).exit,
+    kill(id) {
+      const m = member(id);
+      if (m.done === undefined) m.child.kill('SIGKILL');
+      return m.exit;
+    },
+    pause(id) {
+      const m = member(id);
+      if (m.done === undefined) m.child.kill('SIGSTOP');
+    },
+    resume(id) {
+      const m = member(id);
+      if (m.done === undefined) m.child.kill('SIGCONT');
+    },
+    stop,
+  };
+}
+
+function parseLine(text: string): HistoryEntry['line'] {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.event === 'string') return value;
+  } catch {
+    // not JSON
+  }
+  return { event: 'text', text };
+}

@@ -1,0 +1,138 @@
+/**
+ * One protocol node in its own OS process (started through the `node-process.js` shim).
+ *
+ * Config: a JSON object (`NodeProcessConfig`) as the first argument, or in PROTOFORGE_NODE_CONFIG.
+ * The cluster secret is read from the environment variable named by `secretEnv`
+ * (PROTOFORGE_SECRET by default), never from the command line, where `ps` would show it.
+ *
+ * stdout carries one JSON line per event, nothing else:
+ *   {"event":"listening","node":"rm1","port":40123,"pid":4242}   once, when the transport listens
+ *   {"event":"started","node":"rm1"}                             after init ran
+ *   {"event":"step","node":"rm1","on":"timer prepare","state":{...}}  after each handled event
+ *   {"event":"output","node":"rm1","value":...}                  per output effect
+ *   {"event":"error","node":"rm1","message":"..."}               before exiting on a fatal error
+ * Runtime logs (transport warnings, failing handlers) go to stderr as JSON lines.
+ *
+ * When the config has no `peers`, the process waits for one JSON line `{"peers":{id:{host?,port}}}`
+ * on stdin, then connects and starts; it then also stops when stdin ends, so it does not outlive the
+ * launcher that died. It stops (and exits 0) on SIGTERM or SIGINT.
+ */
+import { createInterface } from 'node:readline';
+import { instantiate } from '../core/instance.ts';
+import { describeEvent } from '../core/step.ts';
+import { loadFromSource } from '../core/source.ts';
+import type { ProtocolSource } from '../core/source.ts';
+import { RuntimeNode } from './node.ts';
+import type { PeerAddress } from './transport.ts';
+
+/**
+ * Delay in ms for timers set without one: a number for every timer, or a map from timer name to ms
+ * with `"*"` for the timers it does not name (10 when absent).
+ */
+export type TimerDefaults = number | Readonly<Record<string, number>>;
+
+export interface NodeProcessConfig {
+  readonly source: ProtocolSource;
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly node: string;
+  /** 127.0.0.1 and 0 (any free port) by default. */
+  readonly host?: string;
+  readonly port?: number;
+  readonly peers?: Readonly<Record<string, PeerAddress>>;
+  readonly defaultTimerMs?: TimerDefaults;
+  /** The environment variable holding the cluster secret; PROTOFORGE_SECRET by default. */
+  readonly secretEnv?: string;
+}
+
+export function timerDelay(defaults: TimerDefaults | undefined): (timer: string) => number {
+  if (defaults === undefined) return () => 10;
+  if (typeof defaults === 'number') return () => defaults;
+  return (timer) => defaults[timer] ?? defaults['*'] ?? 10;
+}
+
+let nodeId = '?';
+const emit = ({ event, ...rest }: { event: string; [key: string]: unknown }) =>
+  process.stdout.write(JSON.stringify({ event, node: nodeId, ...rest }) + '\n');
+const fatal = (message: string): never => {
+  emit({ event: 'error', message });
+  process.stderr.write(JSON.stringify({ level: 'error', event: 'node-process-failed', node: nodeId, message }) + '\n');
+  process.exit(1);
+};
+
+function readConfig(): NodeProcessConfig {
+  const text = process.argv[2] ?? process.env.PROTOFORGE_NODE_CONFIG;
+  if (!text) return fatal('no config: pass a JSON object as the first argument or in PROTOFORGE_NODE_CONFIG');
+  let config: NodeProcessConfig;
+  try {
+    config = JSON.parse(text) as NodeProcessConfig;
+  } catch (err) {
+    return fatal(`config is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof config?.node !== 'string') return fatal('config has no "node"');
+  if (typeof config.source?.module !== 'string' || typeof config.source?.exportName !== 'string') {
+    return fatal('config has no "source" {module, exportName}');
+  }
+  return config;
+}
+
+const config = readConfig();
+nodeId = config.node;
+const secretEnv = config.secretEnv ?? 'PROTOFORGE_SECRET';
+const secret = process.env[secretEnv];
+if (!secret) fatal(`no cluster secret in environment variable ${secretEnv}`);
+
+let node!: RuntimeNode;
+try {
+  const instance = instantiate(await loadFromSource(config.source), { params: config.params });
+  node = new RuntimeNode({
+    instance, id: config.node, secret: secret!,
+    defaultTimerMs: timerDelay(config.defaultTimerMs),
+    onOutput: (value) => emit({ event: 'output', value }),
+    onStep: (state, event) => emit({ event: 'step', on: describeEvent(event), state }),
+    transport: { host: config.host ?? '127.0.0.1', port: config.port ?? 0 },
+  });
+} catch (err) {
+  fatal((err as Error).message);
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await node.stop().catch(() => {});
+  process.exit(code);
+}
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0));
+
+let started = false;
+function connectAndStart(peers: Readonly<Record<string, PeerAddress>>): void {
+  if (started) return;
+  started = true;
+  try {
+    node.connect(peers);
+    node.start();
+  } catch (err) {
+    fatal((err as Error).message);
+  }
+  emit({ event: 'started' });
+}
+
+const port = await node.listen().catch((err: Error) => fatal(`cannot listen: ${err.message}`));
+emit({ event: 'listening', port, pid: process.pid });
+
+if (config.peers) connectAndStart(config.peers);
+const stdin = createInterface({ input: process.stdin });
+stdin.on('line', (line) => {
+  if (!line.trim()) return;
+  let msg: { peers?: Record<string, PeerAddress> };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return fatal(`stdin line is not JSON: ${line.slice(0, 200)}`);
+  }
+  if (msg && typeof msg.peers === 'object' && msg.peers !== null) connectAndStart(msg.peers);
+  else fatal(`unknown stdin command: ${line.slice(0, 200)}`);
+});
+// A launcher that gave no peers talks over stdin: when it goes away, so does this node.
+if (!config.peers) stdin.on('close', () => void shutdown(0));
