@@ -10,7 +10,7 @@ test('the package exports exactly its public API', () => {
     'SimOptionsError', 'Topology', 'TraceFormatError', 'TraceReplayError', 'always', 'check', 'checkRounds',
     'countRuns', 'decode', 'defaultNetwork', 'defineProtocol', 'defineRoundProblem', 'describeAction',
     'describeEvent', 'describeNetwork', 'diffFields', 'encode', 'eventually', 'findProtocol', 'fingerprint',
-    'formatRun', 'instantiate', 'instantiateRounds', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param',
+    'formatRun', 'instantiate', 'instantiateRounds', 'isProtocol', 'library', 'makeWorld', 'node', 'nodes', 'param', 'playRounds',
     'readTrace', 'rememberSource', 'renderTraceHtml', 'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams',
     'role', 'roundFunction', 'runRounds', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm', 'sometimes',
     'sourceOf', 'stepNode', 'tabulate', 'validateTable', 'writeTrace',

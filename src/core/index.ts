@@ -12,5 +12,5 @@ export { instantiate, resolveParams, ParamError } from './instance.ts';
 export type { Instance, InstanceOptions } from './instance.ts';
 export { makeWorld } from './world.ts';
 export type { WorldParts } from './world.ts';
-export { defineRoundProblem, instantiateRounds, LOST, roundFunction, RoundsError, runRounds, tabulate, validateTable } from './rounds.ts';
+export { defineRoundProblem, instantiateRounds, LOST, playRounds, roundFunction, RoundsError, runRounds, tabulate, validateTable } from './rounds.ts';
 export type { Crash, Heard, RoundFunction, RoundInstance, RoundProblem, RoundProperty, RoundRun, RoundStates, RoundTable } from './rounds.ts';

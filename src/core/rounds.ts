@@ -214,7 +214,16 @@ export function validateTable(inst: RoundInstance, table: RoundTable): void {
 
 /** Runs a table from `initial` under `crashes` for `rounds` rounds. */
 export function runRounds(table: RoundTable, rounds: number, initial: readonly string[], crashes: readonly Crash[]): RoundRun {
-  const { states } = table;
+  return playRounds(table.states, rounds, initial, crashes, (_p, key, own) => table.next[key] ?? own);
+}
+
+/**
+ * Plays `rounds` rounds from `initial` under `crashes`: in each round every live process hears the
+ * others' states (Lost from a crashed one, unless it crashed this round and reached that process) and
+ * `choose` gives its next state from its key. A table looks the key up; a learner explores.
+ */
+export function playRounds(states: readonly string[], rounds: number, initial: readonly string[], crashes: readonly Crash[],
+  choose: (process: number, key: string, own: string) => string): RoundRun {
   const n = initial.length;
   const crashRound = new Array<number>(n).fill(Infinity);
   const heardBy: (readonly number[])[] = new Array(n).fill([]);
@@ -241,7 +250,7 @@ export function runRounds(table: RoundTable, rounds: number, initial: readonly s
       }
       if (counts[states.length] > 0) lost = true;
       const own = prev[p]!;
-      cur.push(table.next[heardKey(states, own, counts)] ?? own);
+      cur.push(choose(p, heardKey(states, own, counts), own));
     }
     runStates.push(cur);
   }

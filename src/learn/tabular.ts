@@ -14,8 +14,8 @@
  * This is the table the document's neural Q-function stands for; a DQN would replace the Map below.
  */
 import { checkRounds } from '../check/rounds.ts';
-import { heardKey, LOST, RoundsError } from '../core/rounds.ts';
-import type { Crash, RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
+import { LOST, playRounds, RoundsError } from '../core/rounds.ts';
+import type { Crash, RoundInstance, RoundTable } from '../core/rounds.ts';
 import { LearnRng } from './prng.ts';
 
 export interface EpsilonSchedule {
@@ -113,42 +113,14 @@ function randomScenario(inst: RoundInstance, rng: LearnRng): Scenario {
 
 /** One self-played run (as runRounds plays a table) with every alive process's (key, next state) choices. */
 function playEpisode(inst: RoundInstance, q: QTable, scenario: Scenario, epsilon: number, rng: LearnRng) {
-  const { states, rounds } = inst;
-  const n = scenario.initial.length;
-  const crashRound = new Array<number>(n).fill(Infinity);
-  const heardBy: (readonly number[])[] = new Array(n).fill([]);
-  for (const c of scenario.crashes) {
-    crashRound[c.process] = c.round;
-    heardBy[c.process] = c.heardBy;
-  }
-  const index = new Map(states.map((s, i) => [s, i]));
-  const runStates: (string | null)[][] = [scenario.initial.slice()];
-  const taken: [string, number][][] = Array.from({ length: n }, () => []);
-  let lost = false;
-  for (let r = 1; r <= rounds; r++) {
-    const prev = runStates[r - 1];
-    const cur: (string | null)[] = [];
-    for (let p = 0; p < n; p++) {
-      if (crashRound[p] <= r) {
-        cur.push(null);
-        continue;
-      }
-      const counts = new Array<number>(states.length + 1).fill(0);
-      for (let qq = 0; qq < n; qq++) {
-        const heard = crashRound[qq] > r || (crashRound[qq] === r && heardBy[qq].includes(p));
-        if (heard) counts[index.get(prev[qq]!)!]++;
-        else counts[states.length]++;
-      }
-      if (counts[states.length] > 0) lost = true;
-      const own = index.get(prev[p]!)!;
-      const key = heardKey(states, states[own], counts);
-      const action = rng.next() < epsilon ? rng.below(states.length) : q.greedy(key, own);
-      taken[p].push([key, action]);
-      cur.push(states[action]);
-    }
-    runStates.push(cur);
-  }
-  const run: RoundRun = { initial: scenario.initial.slice(), crashes: scenario.crashes.slice(), states: runStates, lost };
+  const { states } = inst;
+  const taken: [string, number][][] = Array.from({ length: scenario.initial.length }, () => []);
+  const run = playRounds(states, inst.rounds, scenario.initial, scenario.crashes, (p, key, ownName) => {
+    const own = states.indexOf(ownName);
+    const action = rng.next() < epsilon ? rng.below(states.length) : q.greedy(key, own);
+    taken[p].push([key, action]);
+    return states[action];
+  });
   return { run, taken };
 }
 
