@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -97,6 +100,22 @@ describe('protoforge command', () => {
     assert.equal(lossy.code, 1);
     assert.match(lossy.out, /^ {2}FAIL both answered {17}eventually {2}fails {2}\(counterexample: 4 steps\)$/m);
     assert.match(lossy.out, /^4: network drops ping from client to server\n {5}\(no further step leads anywhere else, and both answered never held\)$/m);
+  });
+
+  test('a protocol file outside any package (loaded as CommonJS) checks and simulates, in worker threads too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'protoforge-user-'));
+    const file = path.join(dir, 'ping.ts');
+    const source = readFileSync(path.join(root, 'examples/ping-pong.ts'), 'utf8')
+      .replace("from 'protoforge'", `from ${JSON.stringify(path.join(root, 'src/index.ts'))}`);
+    writeFileSync(file, source);
+    for (const workers of ['1', '2']) {
+      const r = await cli('check', file, '--workers', workers);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^13 distinct states/m);
+    }
+    const sim = await cli('simulate', file, '--runs', '10', '--workers', '2');
+    assert.equal(sim.code, 0, sim.err);
+    assert.match(sim.out, /^ping-pong: 10 runs \(seeds 1\.\.10\), \d+ events, 0 failing$/m);
   });
 
   test('a user file checks with two worker threads too', async () => {

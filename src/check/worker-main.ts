@@ -9,6 +9,7 @@ import { Level } from './frontier.ts';
 import type { LevelBuffers } from './frontier.ts';
 import { instantiate } from '../core/instance.ts';
 import type { InstanceOptions } from '../core/instance.ts';
+import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 
@@ -17,7 +18,7 @@ import type { ProtocolSource } from '../core/source.ts';
  * a stop is signalled, or the fingerprint table needs to grow (then it pauses and reports).
  */
 const data = workerData as { source: ProtocolSource; options: InstanceOptions; buffers: SharedBuffers; maxStates: number; chunk: number };
-const protocol = await loadFromSource(data.source);
+const protocol = await loadFromSource(data.source, (url) => tsImport(url, import.meta.url));
 const engine = createEngine(instantiate(protocol, data.options), data.buffers, data.maxStates);
 const ctrl = new Int32Array(data.buffers.ctrl);
 const expander = engine.expander;

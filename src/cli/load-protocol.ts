@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import ts from 'typescript';
 import { isProtocol, rememberSource } from '../core/index.ts';
 import type { Protocol } from '../core/index.ts';
@@ -36,10 +37,14 @@ async function loadExported<T>(kind: Kind<T>, arg: string, exportName?: string):
   typeCheck(file, `${kind.noun} file ${arg}`);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(pathToFileURL(file).href);
+    // tsx's tsImport loads the file as an ES module wherever it lives, with or without a package.json.
+    mod = await tsImport(pathToFileURL(file).href, import.meta.url);
   } catch (err) {
     throw new UsageError(`${kind.noun} file ${arg} failed to load: ${(err as Error).message}`);
   }
+  // A file outside an ES-module package loads as CommonJS: its exports arrive as the default export.
+  const inner = mod.default;
+  if (!Object.keys(mod).some((k) => kind.is(mod[k])) && typeof inner === 'object' && inner !== null) mod = inner as Record<string, unknown>;
   const names = Object.keys(mod).filter((k) => kind.is(mod[k]));
   let chosen: string;
   if (exportName !== undefined) {

@@ -183,7 +183,10 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .action(async (arg: string, flags: CheckFlags & { port: number }) => {
       const protocol = await loadProtocol(arg, flags.export);
       const inst = instantiate(protocol, { params: flags.param, network: checkOptions(flags, io).network });
-      const server = await serveExplorer(inst, flags.port);
+      const server = await serveExplorer(inst, flags.port).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on 127.0.0.1 is in use: choose another with --port, or leave it out for any free port`);
+        throw err;
+      });
       io.out(`Exploring ${protocol.name} at ${server.url}  (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await server.close();

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { instantiate } from '../core/instance.ts';
+import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 import type { NodeProcessConfig, TimerDefaults } from './node-process-main.ts';
@@ -82,7 +83,7 @@ interface Member {
 
 /** Spawns the nodes, waits until all listen, tells them each other's addresses, and waits until all started. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const instance = instantiate(await loadFromSource(options.source), { params: options.params });
+  const instance = instantiate(await loadFromSource(options.source, (url) => tsImport(url, import.meta.url)), { params: options.params });
   const ids = instance.topo.ids;
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const history: HistoryEntry[] = [];

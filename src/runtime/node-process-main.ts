@@ -20,6 +20,7 @@
 import { createInterface } from 'node:readline';
 import { instantiate } from '../core/instance.ts';
 import { describeEvent } from '../core/step.ts';
+import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 import { RuntimeNode } from './node.ts';
@@ -83,7 +84,7 @@ if (!secret) fatal(`no cluster secret in environment variable ${secretEnv}`);
 
 let node!: RuntimeNode;
 try {
-  const instance = instantiate(await loadFromSource(config.source), { params: config.params });
+  const instance = instantiate(await loadFromSource(config.source, (url) => tsImport(url, import.meta.url)), { params: config.params });
   node = new RuntimeNode({
     instance, id: config.node, secret: secret!,
     defaultTimerMs: timerDelay(config.defaultTimerMs),
