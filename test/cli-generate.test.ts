@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, tty: false });
-  return { code, out, err };
-}
+import { cli } from './run-cli.ts';
 
 describe('protoforge generate', () => {
   test('the text of a family member names its states as the document does, with commentary', async () => {

@@ -3,14 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, tty: false });
-  return { code, out, err };
-}
+import { cli } from './run-cli.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'protoforge-sim-'));
 

@@ -6,17 +6,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { main } from '../src/cli/main.ts';
+import { cli } from './run-cli.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Runs the CLI in this process with captured output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => { out += t; }, err: (t) => { err += t; }, tty: false });
-  return { code, out, err };
-}
 
 /** Runs the real `protoforge` command as a child process. */
 function run(...args: string[]) {
