@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { instantiate } from '../src/core/index.ts';
 import { paxos, twoPhaseCommit } from '../src/protocols/index.ts';
-import { simulate } from '../src/sim/index.ts';
+import { check } from '../src/check/index.ts';
+import { simulate, traceFromCheckerRun } from '../src/sim/index.ts';
 import type { SimTrace } from '../src/sim/index.ts';
 import { renderTraceHtml } from '../src/viz/trace-html.ts';
 import { launchChromium } from './browser.ts';
@@ -97,6 +98,29 @@ describe('trace viewer (Chromium)', () => {
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, 'viewer.png') });
+    assert.deepEqual(requests, [url]);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a model checker counterexample: its lanes, arrows, steps 1 ms apart, and where it came from', async () => {
+    const options = { params: { rms: 3, variant: 'majority-commit' } };
+    const failed = (await check(twoPhaseCommit, options)).properties.find((p) => p.name === 'consistency')!;
+    const trace = traceFromCheckerRun(instantiate(twoPhaseCommit, options), failed.trace!, { property: 'consistency', kind: 'always', path: failed.trace!.path });
+    const want = expected(trace);
+    // rm2's and rm3's prepared and rm2's commit delivered; the commits to rm1 and rm3 are due 1 ms after the end
+    assert.deepEqual({ arrows: want.arrows, lost: want.lost, inFlight: want.inFlight, copies: want.copies }, { arrows: 3, lost: 0, inFlight: 2, copies: 5 });
+    const { page, url, requests, errors } = await open(trace, 'checker-counterexample');
+    assert.equal(await page.locator('[data-lane]').count(), 4);
+    assert.equal(await page.locator('[data-arrow]').count(), want.arrows);
+    assert.equal(await page.locator('[data-inflight]').count(), want.inFlight);
+    assert.equal(await page.locator('[data-event]').count(), 11);
+    assert.equal(await page.locator('#banner').getAttribute('data-property'), 'consistency');
+    assert.match(await page.locator('#meta').textContent() ?? '', /model checkercounterexample to consistency, path 1\/2\/2\/1\/2\/1\/3/);
+    await page.locator('[data-event="10"]').click();
+    assert.deepEqual(await json(page, '#state-after'), { status: 'committed' });
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'viewer-checker.png') });
     assert.deepEqual(requests, [url]);
     assert.deepEqual(errors, []);
     await page.close();

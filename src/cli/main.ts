@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { check, CheckOptionsError, PropertyError, replayPath, ReplayError } from '../check/index.ts';
 import type { CheckOptions, CheckResult } from '../check/index.ts';
 import { HandlerError, instantiate, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
-import type { NetworkOptions, Protocol } from '../core/index.ts';
+import type { NetworkOptions, Protocol, Trace } from '../core/index.ts';
 import { InternFullError } from '../check/intern.ts';
 import { library, metaModelLibrary } from '../protocols/index.ts';
 import { formatTrace } from '../viz/trace-text.ts';
@@ -19,7 +19,8 @@ import { addRoundsCommand } from './rounds-command.ts';
 import { RoundsError } from '../core/rounds.ts';
 import { MetaModelError } from '../metamodel/index.ts';
 import type { MetaModel } from '../metamodel/index.ts';
-import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError } from '../sim/index.ts';
+import { PropertyCheckError, ShrinkError, SimOptionsError, TraceFormatError, TraceReplayError, traceFromCheckerRun, writeTrace } from '../sim/index.ts';
+import type { CheckerOrigin } from '../sim/index.ts';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t),
@@ -49,6 +50,7 @@ interface CheckFlags {
   timeLimit?: number;
   memoryLimit?: number;
   replay?: string;
+  out?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -109,6 +111,7 @@ async function runCheck(arg: string, flags: CheckFlags, io: Io): Promise<number>
   if (flags.replay !== undefined) {
     const trace = replayPath(protocol, options, flags.replay);
     io.out(flags.json ? JSON.stringify(trace, null, 2) + '\n' : formatTrace(trace) + '\n');
+    if (flags.out) saveRun(protocol, options, trace, { path: trace.path }, flags.out, io);
     return 0;
   }
   // Ctrl-C ends the search with what was explored so far (exit 3) instead of losing it.
@@ -123,7 +126,22 @@ async function runCheck(arg: string, flags: CheckFlags, io: Io): Promise<number>
   }
   if (options.onProgress) io.err('\r\x1b[2K');
   io.out(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatResult(result, replayCommand(arg, flags, result)) + '\n');
+  if (flags.out) {
+    // The shortest counterexample: it ends where its own property fails, as a simulated run stops.
+    const failed = result.properties.filter((p) => p.verdict === 'fails' && p.trace)
+      .sort((a, b) => a.trace!.steps.length - b.trace!.steps.length)[0];
+    if (failed) saveRun(protocol, options, failed.trace!, { property: failed.name, kind: failed.kind, path: failed.trace!.path }, flags.out, io);
+    else io.err(`No counterexample to write: ${flags.out} was not written.\n`);
+  }
   return result.exitCode;
+}
+
+/** Writes a checker run as a simulation trace, which `replay` and `view` take. */
+function saveRun(protocol: Protocol, options: CheckOptions, run: Trace, origin: CheckerOrigin, file: string, io: Io): void {
+  const inst = instantiate(protocol, { params: options.params, network: options.network });
+  writeFileSync(file, writeTrace(traceFromCheckerRun(inst, run, origin)));
+  const what = origin.property ? `The counterexample to ${origin.property}` : 'The run';
+  io.err(`${what} is written to ${file} as a trace: protoforge replay ${file}, protoforge view ${file}\n`);
 }
 
 async function runCheckAll(flags: { workers: number; json?: boolean; progress: boolean }, io: Io): Promise<number> {
@@ -170,7 +188,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--symmetry', 'symmetry reduction over the protocol\'s interchangeable roles')
     .option('--bfs', 'breadth-first search: shortest counterexamples (default)')
     .option('--dfs', 'depth-first search (one worker)')
-    .option('--replay <path>', 'print the run given by a counterexample path such as 0/2/1 instead of checking'))
+    .option('--replay <path>', 'print the run given by a counterexample path such as 0/2/1 instead of checking')
+    .option('--out <file>', 'write the shortest counterexample (or the --replay run) as a trace (JSON Lines) for replay and view'))
     .action(async (arg: string, flags: CheckFlags) => setExit(await runCheck(arg, flags, io)));
 
   addSimCommands(program, io, setExit);

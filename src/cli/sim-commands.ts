@@ -129,7 +129,7 @@ async function runReplay(file: string, flags: { protocol?: string; export?: stri
   if (protocol.name !== trace.header.protocol) {
     throw new UsageError(`trace ${file} is a run of ${trace.header.protocol}, not of ${protocol.name}`);
   }
-  const inst = instantiate(protocol, { params: trace.header.params });
+  const inst = instantiate(protocol, { params: trace.header.params, network: trace.header.network });
   const result = replayTrace(inst, trace);
   if (flags.json) io.out(JSON.stringify({ matches: result.matches, difference: result.difference, explanation: result.explanation }, null, 2) + '\n');
   else io.out(`${result.explanation}\n`);

@@ -15,3 +15,5 @@ export type { ReplayDifference, ReplayResult } from './replay.ts';
 export { simulateSwarm } from './swarm.ts';
 export type { SwarmOptions, SwarmRun } from './swarm.ts';
 export { shrinkTrace, ShrinkError, type ShrinkOptions, type ShrinkResult } from './shrink.ts';
+export { traceFromCheckerRun } from './from-checker.ts';
+export type { CheckerOrigin } from './from-checker.ts';

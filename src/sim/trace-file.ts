@@ -6,6 +6,7 @@
  */
 import type { NetworkOptions } from '../core/network.ts';
 import type { Plain } from '../core/plain.ts';
+import type { PropertyKind } from '../core/properties.ts';
 import type { Message, ParamValue } from '../core/protocol.ts';
 import type { ResolvedFaults } from './faults.ts';
 import type { LatencyDistribution, ResolvedLatency } from './latency.ts';
@@ -73,6 +74,8 @@ export interface TraceHeader {
   readonly maxEvents: number;
   /** Present on a shrunk trace: how many events the run it was shrunk from had. */
   readonly shrunkFrom?: { readonly events: number };
+  /** Present on a run the model checker found: the property it shows and the checker's path. */
+  readonly checker?: { readonly property?: string; readonly kind?: PropertyKind; readonly path: string };
 }
 
 export type StopReason = 'quiescent' | 'time' | 'events' | 'violation';
@@ -121,6 +124,10 @@ function orderedRecord(r: EventRecord): EventRecord {
   };
 }
 
+function orderedOrigin(c: NonNullable<TraceHeader['checker']>): TraceHeader['checker'] {
+  return { ...(c.property === undefined ? {} : { property: c.property }), ...(c.kind === undefined ? {} : { kind: c.kind }), path: c.path };
+}
+
 /** The trace as JSON Lines, one `JSON.stringify` per record, each line ending in a newline. */
 export function writeTrace(trace: SimTrace): string {
   const h = trace.header;
@@ -130,6 +137,7 @@ export function writeTrace(trace: SimTrace): string {
       type: 'header', format: h.format, version: h.version, prng: h.prng, protocol: h.protocol, params: h.params,
       seed: h.seed, network: h.network, latency: h.latency, timerJitter: h.timerJitter, faults: h.faults,
       maxTimeMs: h.maxTimeMs, maxEvents: h.maxEvents, ...(h.shrunkFrom ? { shrunkFrom: { events: h.shrunkFrom.events } } : {}),
+      ...(h.checker ? { checker: orderedOrigin(h.checker) } : {}),
     }),
     ...trace.events.map((r) => JSON.stringify(orderedRecord(r))),
     JSON.stringify({
@@ -200,6 +208,12 @@ function checkHeader(line: Line, h: Obj): TraceHeader {
   line.num(h.maxTimeMs, 'maxTimeMs');
   line.num(h.maxEvents, 'maxEvents', true);
   if (h.shrunkFrom !== undefined) line.num(line.obj(h.shrunkFrom, 'shrunkFrom').events, 'shrunkFrom.events', true);
+  if (h.checker !== undefined) {
+    const c = line.obj(h.checker, 'checker');
+    if (c.property !== undefined) line.str(c.property, 'checker.property');
+    if (c.kind !== undefined) line.oneOf(c.kind, 'checker.kind', ['always', 'sometimes', 'eventually']);
+    line.str(c.path, 'checker.path');
+  }
   return h as unknown as TraceHeader;
 }
 

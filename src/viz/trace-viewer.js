@@ -818,12 +818,19 @@
     const chip = (label, value) => html('span', { class: 'chip' }, html('span', { class: 'chip-k', text: label }), html('span', { class: 'chip-v', text: value }));
     document.getElementById('meta').replaceChildren(
       chip('params', params || 'none'),
-      chip('seed', String(header.seed)),
-      chip('events', events.length.toLocaleString('en-US')),
-      chip('virtual time', ms(end.endTimeMs)),
-      chip('network', header.network.ordering),
-      chip('latency', fmtDistribution(header.latency.default) + (header.latency.links.length ? ` + ${plural(header.latency.links.length, 'link override')}` : '')),
-      chip('faults', faults.join(' · ') || 'none'));
+      ...(header.checker
+        // A run the model checker found: its steps are 1 ms apart and the checker chose every fault.
+        ? [chip('model checker', (header.checker.property ? `counterexample to ${header.checker.property}, ` : '') + `path ${header.checker.path || '(initial state)'}`),
+          chip('events', events.length.toLocaleString('en-US')),
+          chip('network', [header.network.ordering, header.network.lossy && 'lossy', header.network.duplicating && 'duplicating',
+            header.network.crashes > 0 && `at most ${header.network.crashes} crash${header.network.crashes === 1 ? '' : 'es'} (${header.network.crashMode})`].filter(Boolean).join(', ')),
+          chip('time', '1 ms per step')]
+        : [chip('seed', String(header.seed)),
+          chip('events', events.length.toLocaleString('en-US')),
+          chip('virtual time', ms(end.endTimeMs)),
+          chip('network', header.network.ordering),
+          chip('latency', fmtDistribution(header.latency.default) + (header.latency.links.length ? ` + ${plural(header.latency.links.length, 'link override')}` : '')),
+          chip('faults', faults.join(' · ') || 'none')]));
 
     const banner = document.getElementById('banner');
     if (violation) {
@@ -883,7 +890,7 @@
     });
   }
 
-  document.title = `${header.protocol} · seed ${header.seed} · protoforge trace`;
+  document.title = `${header.protocol} · ${header.checker ? 'model checker' : `seed ${header.seed}`} · protoforge trace`;
   document.getElementById('protocol-name').textContent = header.protocol;
   renderHeader();
   renderLegend();
