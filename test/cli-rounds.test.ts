@@ -12,7 +12,7 @@ describe('protoforge rounds', () => {
     const table = path.join(dir, 'table.json');
     const r = await cli('rounds', 'atomic-commit', '--protocol', 'commit-if-all-vote-commit', '--save-table', table);
     assert.equal(r.code, 0);
-    assert.equal(r.out, 'commit-if-all-vote-commit holds on atomic-commit (n=3 rounds=2 crashes=1 extra=0 p5=as-written): every property, over 200 runs\n');
+    assert.equal(r.out, 'commit-if-all-vote-commit holds on atomic-commit (n=3 rounds=2 crashes=1 extra=0 p5=as-written decide=false): every property, over 200 runs\n');
     const again = await cli('rounds', 'atomic-commit', '--protocol', table, '--json');
     assert.deepEqual(JSON.parse(again.out).verdict, 'holds');
     assert.equal(JSON.parse(again.out).runs, 200);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkRounds } from '../src/check/rounds.ts';
 import { defineRoundProblem, instantiateRounds, runRounds } from '../src/core/rounds.ts';
-import type { RoundInstance, RoundProperty, RoundTable } from '../src/core/rounds.ts';
+import type { RoundTable } from '../src/core/rounds.ts';
 import { learnTabular } from '../src/learn/tabular.ts';
 import { LearnRng } from '../src/learn/prng.ts';
 import { atomicCommit, decisions } from '../src/protocols/atomic-commit.ts';
@@ -10,17 +10,8 @@ import { atomicCommit, decisions } from '../src/protocols/atomic-commit.ts';
 const LC = 'LocalCommit';
 const LA = 'LocalAbort';
 
-/**
- * P1-P5 are safety only: a table that never decides meets them (the identity table holds). So the
- * learner is asked also to decide: without Lost, every process that did not crash reaches Commit or
- * Abort within the rounds. (With Lost a process may stay undecided: that is blocking, which rules 1-6
- * allow at -0.5.)
- */
-const decidesWithoutLost: RoundProperty = {
-  name: 'T', description: 'without Lost, every process that did not crash decides',
-  holds: (run) => run.lost || decisions(run).every((d) => d === null || d === 'FINAL_COMMIT' || d === 'FINAL_ABORT'),
-};
-const withDeciding = (inst: RoundInstance): RoundInstance => ({ ...inst, properties: [...inst.properties, decidesWithoutLost] });
+// P1-P5 are safety only: a table that never decides meets them. So the learner is also asked for T
+// (the problem's `decide` parameter): without Lost, every process that did not crash decides.
 
 /** Processes left undecided over the 8 failure-free runs (24 process-runs). */
 function undecidedWithoutCrashes(table: RoundTable): number {
@@ -39,7 +30,7 @@ function undecidedWithoutCrashes(table: RoundTable): number {
 // (rule 4 gives the LocalAbort voter -2000 unless everyone aborts). Read as rule 5, the properties ask
 // what the rewards reward, and abort-on-abort-vote meets them with T.
 const rule5 = instantiateRounds(atomicCommit, { p5: 'rule-5' });
-const inst = withDeciding(rule5);
+const inst = instantiateRounds(atomicCommit, { p5: 'rule-5', decide: true });
 
 describe('learn: tabular Q-learning with the learn-check-retrain loop', () => {
   test('seed 1 learns a table that checkRounds proves (P1-P5 by rule 5, and T) in 3 phases', () => {
@@ -67,25 +58,25 @@ describe('learn: tabular Q-learning with the learn-check-retrain loop', () => {
   });
 
   test('a budget too small ends with verdict budget, the best table checked and the counterexamples', () => {
-    const { table, ...numbers } = learnTabular(inst, { seed: 1, maxPhases: 2 });
+    const { table, failure, ...numbers } = learnTabular(inst, { seed: 1, maxPhases: 2 });
     assert.deepEqual(numbers, { verdict: 'budget', phases: 2, episodes: 2000, counterexamples: 2, checkedRuns: 3 });
     // The best is phase 2's table, whose counterexample came later (run 2 against run 1).
-    assert.deepEqual(checkRounds(inst, table), {
-      verdict: 'fails', runs: 2, property: 'T',
-      run: {
-        initial: [LC, LC, LA], crashes: [], lost: false,
-        states: [[LC, LC, LA], [LC, LC, 'Abort'], [LA, LA, LA]],
-      },
-    });
+    const run = {
+      initial: [LC, LC, LA], crashes: [], lost: false,
+      states: [[LC, LC, LA], [LC, LC, 'Abort'], [LA, LA, LA]],
+    };
+    assert.deepEqual(checkRounds(inst, table), { verdict: 'fails', runs: 2, property: 'T', run });
+    assert.deepEqual(failure, { property: 'T', run });
   });
 
   test('P5 as written with T has no solution: the learner runs out of budget, every check failing', () => {
-    const asWritten = withDeciding(instantiateRounds(atomicCommit, { p5: 'as-written' }));
-    const { table, ...numbers } = learnTabular(asWritten, { seed: 1, maxPhases: 5 });
+    const asWritten = instantiateRounds(atomicCommit, { p5: 'as-written', decide: true });
+    const { table, failure, ...numbers } = learnTabular(asWritten, { seed: 1, maxPhases: 5 });
     assert.deepEqual(numbers, { verdict: 'budget', phases: 5, episodes: 5000, counterexamples: 5, checkedRuns: 9 });
     const check = checkRounds(asWritten, table);
     // The rewards pull a LocalCommit voter that hears an abort vote to abort, which P5 as written forbids.
     assert.equal(check.verdict === 'fails' && `${check.property} at run ${check.runs}`, 'P5 at run 2');
+    assert.deepEqual(check.verdict === 'fails' && { property: check.property, run: check.run }, failure);
   });
 
   test('without T, a table that leaves processes undecided already proves P1-P5', () => {

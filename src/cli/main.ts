@@ -16,6 +16,7 @@ import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addRoundsCommand } from './rounds-command.ts';
+import { addLearnCommand } from './learn-command.ts';
 import { RoundsError } from '../core/rounds.ts';
 import { MetaModelError } from '../metamodel/index.ts';
 import type { MetaModel } from '../metamodel/index.ts';
@@ -195,6 +196,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   addSimCommands(program, io, setExit);
   addGenerateCommand(program, io, setExit);
   addRoundsCommand(program, io, setExit);
+  addLearnCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))

@@ -15,7 +15,7 @@
  */
 import { checkRounds } from '../check/rounds.ts';
 import { LOST, playRounds, RoundsError } from '../core/rounds.ts';
-import type { Crash, RoundInstance, RoundTable } from '../core/rounds.ts';
+import type { Crash, RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
 import { LearnRng } from './prng.ts';
 
 export interface EpsilonSchedule {
@@ -39,6 +39,18 @@ export interface TabularOptions {
   readonly alpha?: number;
   /** The share of episodes that replay a past counterexample once there is one; 0.5 by default. */
   readonly replay?: number;
+  /** Called after each phase's check. */
+  readonly onPhase?: (report: PhaseReport) => void;
+}
+
+/** One phase: its episodes' mean reward (per process that did not crash) and the check of its greedy table. */
+export interface PhaseReport {
+  readonly phase: number;
+  readonly episodes: number;
+  readonly meanReward: number;
+  readonly verdict: 'holds' | 'fails';
+  /** The property the phase's table failed, if it did. */
+  readonly property?: string;
 }
 
 export interface TabularResult {
@@ -52,6 +64,8 @@ export interface TabularResult {
   readonly counterexamples: number;
   /** Runs checkRounds went through over all checks. */
   readonly checkedRuns: number;
+  /** With 'budget': the property the returned table fails and the run that shows it. */
+  readonly failure?: { readonly property: string; readonly run: RoundRun };
 }
 
 interface QEntry {
@@ -173,8 +187,10 @@ export function learnTabular(inst: RoundInstance, options: TabularOptions): Tabu
   let episodes = 0;
   let counterexamples = 0;
   let checkedRuns = 0;
-  let best: { table: RoundTable; runs: number } | null = null;
+  let best: { table: RoundTable; runs: number; property: string; run: RoundRun } | null = null;
   for (let phase = 1; phase <= maxPhases; phase++) {
+    let rewardSum = 0;
+    let rewarded = 0;
     for (let e = 0; e < perPhase; e++, episodes++) {
       const scenario = replay.length > 0 && rng.next() < replayShare ? replay[rng.below(replay.length)] : randomScenario(inst, rng);
       const { run, taken } = playEpisode(inst, q, scenario, epsilonAt(options.epsilon, episodes, perPhase), rng);
@@ -182,6 +198,8 @@ export function learnTabular(inst: RoundInstance, options: TabularOptions): Tabu
       const last = run.states[run.states.length - 1];
       for (let p = 0; p < taken.length; p++) {
         if (last[p] === null) continue; // a crashed process earns nothing and learns nothing
+        rewardSum += rewards[p];
+        rewarded++;
         for (const [key, action] of taken[p]) {
           const entry = q.entry(key);
           entry.visits[action]++;
@@ -192,9 +210,11 @@ export function learnTabular(inst: RoundInstance, options: TabularOptions): Tabu
     const table = greedyTable(inst, q, name);
     const result = checkRounds(inst, table);
     checkedRuns += result.runs;
+    const meanReward = rewarded === 0 ? 0 : rewardSum / rewarded;
+    options.onPhase?.({ phase, episodes, meanReward, verdict: result.verdict, ...(result.verdict === 'fails' ? { property: result.property } : {}) });
     if (result.verdict === 'holds') return { table, verdict: 'proven', phases: phase, episodes, counterexamples, checkedRuns };
     counterexamples++;
-    if (!best || result.runs >= best.runs) best = { table, runs: result.runs };
+    if (!best || result.runs >= best.runs) best = { table, runs: result.runs, property: result.property, run: result.run };
     const scenario = { initial: result.run.initial, crashes: result.run.crashes };
     const id = JSON.stringify(scenario);
     if (!replayKeys.has(id)) {
@@ -202,5 +222,6 @@ export function learnTabular(inst: RoundInstance, options: TabularOptions): Tabu
       replay.push(scenario);
     }
   }
-  return { table: best?.table ?? greedyTable(inst, q, name), verdict: 'budget', phases: maxPhases, episodes, counterexamples, checkedRuns };
+  // Every phase failed its check, so `best` is set.
+  return { table: best!.table, verdict: 'budget', phases: maxPhases, episodes, counterexamples, checkedRuns, failure: { property: best!.property, run: best!.run } };
 }

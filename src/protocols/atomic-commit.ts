@@ -65,6 +65,16 @@ function properties(p5: 'as-written' | 'rule-5'): RoundProperty[] {
   ];
 }
 
+/**
+ * T, a liveness condition in the only form a bounded round model can state: P1-P5 are met by a
+ * protocol that never decides, so a learner asked for them alone may learn exactly that. Runs with
+ * Lost may leave processes undecided (blocking, which rule 6 charges at -0.5).
+ */
+const DECIDES: RoundProperty = {
+  name: 'T', description: 'without Lost, every process that did not crash decides Commit or Abort',
+  holds: (run) => run.lost || decisions(run).every((d) => d === null || d === 'FINAL_COMMIT' || d === 'FINAL_ABORT'),
+};
+
 /** The values of rules 1-6 (section 2.2); rules 4 and 5 have one value when met and one when missed. */
 export interface RewardValues {
   readonly conflicting: number;
@@ -127,9 +137,10 @@ export function atomicCommitProblem(values: RewardValues = PAPER_REWARDS) {
       crashes: param.int('the most processes that crash over the run', 1, 0, 6),
       extra: param.int('anonymous states a protocol may use besides the named ones', 0, 0, 8),
       p5: param.choice('P5 as the appendix writes it, or as rule 5 states it', 'as-written', ['as-written', 'rule-5']),
+      decide: param.bool('also require T: without Lost, every process that did not crash decides (P1-P5 alone are met by never deciding)', false),
     },
     states: ({ extra }) => ({ initial: [LOCAL_COMMIT, LOCAL_ABORT], named: [COMMIT, ABORT], extra }),
-    properties: ({ p5 }) => properties(p5),
+    properties: ({ p5, decide }) => (decide ? [...properties(p5), DECIDES] : properties(p5)),
     rewards: (run) => rewards(run, values).map((r) => r.reward),
   });
 }

@@ -1,0 +1,97 @@
+import { writeFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { Command, Option } from 'commander';
+import { formatRun } from '../check/rounds.ts';
+import { instantiateRounds } from '../core/rounds.ts';
+import { learnTabular } from '../learn/tabular.ts';
+import { roundLibrary } from '../protocols/index.ts';
+import { keyValue, wholeNumber } from './flags.ts';
+import type { Io } from './io.ts';
+import { UsageError } from './usage-error.ts';
+
+interface LearnFlags {
+  param: Record<string, string>;
+  nodes?: number;
+  rounds?: number;
+  states?: number;
+  crashes?: number;
+  seed: number;
+  method: 'tabular';
+  episodes: number;
+  maxPhases: number;
+  out?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+/**
+ * What `learn` asks of a problem unless told otherwise: atomic commit's own defaults are the paper's
+ * appendix (P5 as written, no obligation to decide), whose only solutions never decide; learning is
+ * asked for P5 as rule 5 states it and for T (decide when nothing is Lost).
+ */
+const LEARNING_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'atomic-commit': { p5: 'rule-5', decide: 'true' },
+};
+
+function problemParams(name: string, flags: LearnFlags): Record<string, string> {
+  const named: Record<string, number | undefined> = { n: flags.nodes, rounds: flags.rounds, extra: flags.states, crashes: flags.crashes };
+  const params: Record<string, string> = { ...LEARNING_DEFAULTS[name], ...flags.param };
+  for (const [key, value] of Object.entries(named)) {
+    if (value === undefined) continue;
+    if (key in flags.param) throw new UsageError(`give ${key} once: with its flag or with -p ${key}=..., not both`);
+    params[key] = String(value);
+  }
+  return params;
+}
+
+export function addLearnCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  program.command('learn')
+    .description('learn a round-based protocol from its properties alone by self-play, and keep it only once the checker proves it')
+    .argument('<problem>', `a round problem of the library (${roundLibrary.map((e) => e.problem.name).join(', ')})`)
+    .addOption(new Option('--nodes <n>', 'processes (the problem\'s n)').argParser(wholeNumber('--nodes', 1, 64)))
+    .addOption(new Option('--rounds <r>', 'rounds').argParser(wholeNumber('--rounds', 1, 64)))
+    .addOption(new Option('--states <k>', 'anonymous states besides the named ones (the problem\'s extra)').argParser(wholeNumber('--states', 0, 64)))
+    .addOption(new Option('--crashes <f>', 'the most processes that crash').argParser(wholeNumber('--crashes', 0, 64)))
+    .addOption(new Option('-p, --param <key=value>', 'set a problem parameter (repeatable); atomic-commit learns with p5=rule-5 and decide=true unless told otherwise').argParser(keyValue).default({}, 'the learning defaults'))
+    .addOption(new Option('--seed <s>', 'seed of the learner\'s random numbers').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
+    .addOption(new Option('--method <m>', 'tabular Q-learning').choices(['tabular']).default('tabular'))
+    .addOption(new Option('--episodes <n>', 'training episodes per phase (each phase ends with a check)').default(1000).argParser(wholeNumber('--episodes', 1, 1e9)))
+    .addOption(new Option('--max-phases <n>', 'the budget: phases before giving up (exit 3)').default(20).argParser(wholeNumber('--max-phases', 1, 1e6)))
+    .option('--out <file>', 'write the learned transition table (JSON; `protoforge rounds PROBLEM --protocol FILE` checks it)')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action((name: string, flags: LearnFlags) => {
+      const entry = roundLibrary.find((e) => e.problem.name === name);
+      if (!entry) throw new UsageError(`unknown round problem ${JSON.stringify(name)} (the library has: ${roundLibrary.map((e) => e.problem.name).join(', ')})`);
+      const inst = instantiateRounds(entry.problem, problemParams(name, flags));
+      const bar = flags.progress && io.tty && !flags.json
+        ? new SingleBar({ format: 'Learning [{bar}] phase {value}/{total}, {episodes} episodes, mean reward {reward}, last check: {verdict}', stream: process.stderr })
+        : null;
+      bar?.start(flags.maxPhases, 0, { episodes: 0, reward: '-', verdict: '-' });
+      const t0 = performance.now();
+      const result = learnTabular(inst, {
+        seed: flags.seed, episodes: flags.episodes, maxPhases: flags.maxPhases,
+        onPhase: (p) => bar?.update(p.phase, { episodes: p.episodes, reward: p.meanReward.toFixed(1), verdict: p.verdict === 'holds' ? 'holds' : `fails ${p.property}` }),
+      });
+      bar?.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      const failuresFile = flags.out && result.failure ? flags.out.replace(/\.json$/, '') + '.counterexample.json' : undefined;
+      if (flags.out) writeFileSync(flags.out, JSON.stringify(result.table, null, 2) + '\n');
+      if (failuresFile) writeFileSync(failuresFile, JSON.stringify(result.failure, null, 2) + '\n');
+      const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ');
+      if (flags.json) {
+        io.out(JSON.stringify({ problem: name, params: inst.params, method: flags.method, seed: flags.seed, seconds, ...result }, null, 2) + '\n');
+      } else {
+        const summary = `${result.phases} phases, ${result.episodes.toLocaleString('en-US')} episodes, ${result.counterexamples} counterexamples fed back, ` +
+          `${result.checkedRuns.toLocaleString('en-US')} runs checked, ${seconds.toFixed(2)} s`;
+        if (result.verdict === 'proven') {
+          io.out(`Learned ${name} (${setting}) by ${flags.method} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
+        } else {
+          io.out(`No proven table for ${name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
+            `${formatRun(result.failure!.run)}\n${summary}\n`);
+        }
+        if (flags.out) io.out(`Table: ${flags.out}${failuresFile ? `, its counterexample: ${failuresFile}` : ''}\n`);
+      }
+      setExit(result.verdict === 'proven' ? 0 : 3);
+    });
+}
