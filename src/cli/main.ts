@@ -17,6 +17,8 @@ import { addSimCommands } from './sim-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addRoundsCommand } from './rounds-command.ts';
 import { addLearnCommand } from './learn-command.ts';
+import { addClusterCommand } from './cluster-command.ts';
+import { ControlError } from '../runtime/control.ts';
 import { RoundsError } from '../core/rounds.ts';
 import { MetaModelError } from '../metamodel/index.ts';
 import type { MetaModel } from '../metamodel/index.ts';
@@ -197,6 +199,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   addGenerateCommand(program, io, setExit);
   addRoundsCommand(program, io, setExit);
   addLearnCommand(program, io, setExit);
+  addClusterCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
@@ -221,7 +224,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError, ControlError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */

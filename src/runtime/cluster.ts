@@ -6,8 +6,10 @@
  * connect and start. Every JSON line a node prints lands in `history`, stamped with the node and the
  * time it was read; stderr lines (runtime logs) land in `logs`.
  *
- * Faults are OS signals: `kill` is SIGKILL (a crash: the node loses its state), `pause`/`resume` are
- * SIGSTOP/SIGCONT (a node that stops answering, then comes back with its state and timers).
+ * Faults are OS signals: `kill` is SIGKILL (a crash: the node loses what it had not logged),
+ * `pause`/`resume` are SIGSTOP/SIGCONT (a node that stops answering, then comes back with its state
+ * and timers); `restart` starts a killed node again on its port (from its write-ahead log when the
+ * cluster has a data folder); `partition` cuts the network between groups of nodes until `heal`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -34,6 +36,8 @@ export interface ClusterOptions {
   readonly startTimeoutMs?: number;
   /** How long `stop` waits after SIGTERM before SIGKILL; default 2000 ms. */
   readonly stopGraceMs?: number;
+  /** A folder for the nodes' write-ahead logs (`<node>.wal`); without it nodes keep nothing across a crash. */
+  readonly dataDir?: string;
 }
 
 /** One line a node printed: `line` is its JSON (or `{event: 'text', text}` when it was not JSON). */
@@ -52,7 +56,7 @@ export interface NodeExit {
 export interface Cluster {
   readonly nodes: readonly string[];
   readonly ports: Readonly<Record<string, number>>;
-  /** Process ids, as the launcher spawned them. */
+  /** Process ids, as the launcher spawned them (a restarted node's is its new one). */
   readonly pids: Readonly<Record<string, number>>;
   /** Every stdout line of every node, in the order the launcher read them. */
   readonly history: readonly HistoryEntry[];
@@ -66,6 +70,12 @@ export interface Cluster {
   pause(node: string): void;
   /** SIGCONT. */
   resume(node: string): void;
+  /** Starts a node that exited again, on the same port; resolves once it has started. */
+  restart(node: string): Promise<void>;
+  /** Cuts the network between `sides` (nodes not listed form one more side), for every live node. */
+  partition(sides: readonly (readonly string[])[]): void;
+  /** Ends a partition. */
+  heal(): void;
   /** Ends every process still running (SIGCONT + SIGTERM, SIGKILL after the grace period); resolves when all have exited. */
   stop(): Promise<void>;
 }
@@ -94,16 +104,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, PROTOFORGE_SECRET: secret };
   delete env.NODE_TEST_CONTEXT; // node --test's marker: children are not test files
-  for (const id of ids) {
+  const pids: Record<string, number> = {};
+  /** Spawns node `id` listening on `port` (0: any); its lines go to `history` and `logs`. */
+  const spawnMember = (id: string, port: number): Member => {
     const timers = typeof options.defaultTimerMs === 'function' ? options.defaultTimerMs(id) : options.defaultTimerMs;
     const config: NodeProcessConfig = {
-      source: options.source, params: instance.params, node: id, host: '127.0.0.1', port: 0,
+      source: options.source, params: instance.params, node: id, host: '127.0.0.1', port,
       ...(timers === undefined ? {} : { defaultTimerMs: timers }),
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     };
     const child = spawn(process.execPath, [shim, JSON.stringify(config)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const exit = new Promise<NodeExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const member: Member = { id, child, exit, done: undefined, port: undefined, started: false };
     members.set(id, member);
+    pids[id] = child.pid!;
     child.stdin.on('error', () => {}); // writing to a node that died
     void exit.then((e) => {
       member.done = e;
@@ -121,7 +135,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       progress();
     });
     createInterface({ input: child.stderr }).on('line', (text) => logs.push({ node: id, at: Date.now(), line: parseLine(text) }));
-  }
+    return member;
+  };
+  for (const id of ids) spawnMember(id, 0);
 
   const live = () => [...members.values()].filter((m) => m.done === undefined);
   const killAll = () => {
@@ -141,7 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     process.off('exit', killAll);
   }
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 15000);
+  let deadline = Date.now() + (options.startTimeoutMs ?? 15000);
   async function until(what: string, ready: () => boolean): Promise<void> {
     while (!ready()) {
       if (failure) throw failure;
@@ -157,9 +173,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
   }
 
+  const peers: Record<string, PeerAddress> = {};
+  let sides: readonly (readonly string[])[] = [];
+  const tell = (m: Member, command: unknown) => { if (m.done === undefined) m.child.stdin.write(JSON.stringify(command) + '\n'); };
   try {
     await until('every node to listen', () => [...members.values()].every((m) => m.port !== undefined));
-    const peers: Record<string, PeerAddress> = {};
     for (const m of members.values()) peers[m.id] = { host: '127.0.0.1', port: m.port! };
     for (const m of members.values()) m.child.stdin.write(JSON.stringify({ peers }) + '\n');
     await until('every node to start', () => [...members.values()].every((m) => m.started));
@@ -174,10 +192,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (!m) throw new Error(`the cluster has no node ${JSON.stringify(id)} (nodes: ${ids.join(', ')})`);
     return m;
   };
+  const ports = Object.fromEntries([...members.values()].map((m) => [m.id, m.port!]));
   return {
     nodes: ids,
-    ports: Object.fromEntries([...members.values()].map((m) => [m.id, m.port!])),
-    pids: Object.fromEntries([...members.values()].map((m) => [m.id, m.child.pid!])),
+    ports,
+    pids,
     history,
     logs,
     exited: (id) => member(id).exit,
@@ -193,6 +212,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     resume(id) {
       const m = member(id);
       if (m.done === undefined) m.child.kill('SIGCONT');
+    },
+    async restart(id) {
+      const old = member(id);
+      if (old.done === undefined) throw new Error(`node ${id} is still running: kill it before restarting it`);
+      const m = spawnMember(id, ports[id]);
+      failure = undefined;
+      deadline = Date.now() + (options.startTimeoutMs ?? 15000);
+      await until(`node ${id} to listen again`, () => m.port !== undefined);
+      tell(m, { peers });
+      await until(`node ${id} to start again`, () => m.started);
+      progress = () => {};
+      if (sides.length > 0) tell(m, { partition: sides });
+    },
+    partition(given) {
+      for (const id of given.flat()) member(id);
+      sides = given.map((side) => [...side]);
+      for (const m of members.values()) tell(m, { partition: sides });
+    },
+    heal() {
+      sides = [];
+      for (const m of members.values()) tell(m, { partition: [] });
     },
     stop,
   };

@@ -6,3 +6,7 @@ export { Transport } from './transport.ts';
 export type { PeerAddress, PeerStats, TransportOptions } from './transport.ts';
 export { RuntimeNode } from './node.ts';
 export type { RuntimeNodeOptions } from './node.ts';
+export { startCluster } from './cluster.ts';
+export type { Cluster, ClusterOptions, HistoryEntry, NodeExit, TimerDefaults } from './cluster.ts';
+export { WalError, WriteAheadLog } from './wal.ts';
+export type { WalRecovery } from './wal.ts';

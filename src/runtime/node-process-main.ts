@@ -13,9 +13,16 @@
  *   {"event":"error","node":"rm1","message":"..."}               before exiting on a fatal error
  * Runtime logs (transport warnings, failing handlers) go to stderr as JSON lines.
  *
+ *   {"event":"recovered","node":"a1","records":12,"droppedBytes":0}  with a data folder, before starting
+ *
  * When the config has no `peers`, the process waits for one JSON line `{"peers":{id:{host?,port}}}`
  * on stdin, then connects and starts; it then also stops when stdin ends, so it does not outlive the
- * launcher that died. It stops (and exits 0) on SIGTERM or SIGINT.
+ * launcher that died. It stops (and exits 0) on SIGTERM or SIGINT. Later stdin lines inject network
+ * faults: `{"partition":[["a1","a2"],["a3"]]}` cuts this node off from the nodes on other sides, and
+ * `{"partition":[]}` heals it.
+ *
+ * With `dataDir`, the node's durable fields are kept in the write-ahead log `<dataDir>/<node>.wal`;
+ * a node started on a log that holds records restarts from the last one.
  */
 import { createInterface } from 'node:readline';
 import { instantiate } from '../core/instance.ts';
@@ -24,6 +31,9 @@ import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 import { RuntimeNode } from './node.ts';
+import { WriteAheadLog } from './wal.ts';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { PeerAddress } from './transport.ts';
 
 /**
@@ -43,6 +53,8 @@ export interface NodeProcessConfig {
   readonly defaultTimerMs?: TimerDefaults;
   /** The environment variable holding the cluster secret; PROTOFORGE_SECRET by default. */
   readonly secretEnv?: string;
+  /** The folder of the node's write-ahead log; without it the node keeps nothing across a crash. */
+  readonly dataDir?: string;
 }
 
 export function timerDelay(defaults: TimerDefaults | undefined): (timer: string) => number {
@@ -85,8 +97,16 @@ if (!secret) fatal(`no cluster secret in environment variable ${secretEnv}`);
 let node!: RuntimeNode;
 try {
   const instance = instantiate(await loadFromSource(config.source, (url) => tsImport(url, import.meta.url)), { params: config.params });
+  let durable: { wal: WriteAheadLog; recovered?: Record<string, unknown> } | undefined;
+  if (config.dataDir) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const { log, recovery } = WriteAheadLog.open(path.join(config.dataDir, `${config.node}.wal`));
+    const last = recovery.records[recovery.records.length - 1] as Record<string, unknown> | undefined;
+    durable = { wal: log, ...(last ? { recovered: last } : {}) };
+    emit({ event: 'recovered', records: recovery.records.length, droppedBytes: recovery.droppedBytes, ...(recovery.dropped ? { dropped: recovery.dropped } : {}) });
+  }
   node = new RuntimeNode({
-    instance, id: config.node, secret: secret!,
+    instance, id: config.node, secret: secret!, ...durable,
     defaultTimerMs: timerDelay(config.defaultTimerMs),
     onOutput: (value) => emit({ event: 'output', value }),
     onStep: (state, event) => emit({ event: 'step', on: describeEvent(event), state }),
@@ -126,14 +146,21 @@ if (config.peers) connectAndStart(config.peers);
 const stdin = createInterface({ input: process.stdin });
 stdin.on('line', (line) => {
   if (!line.trim()) return;
-  let msg: { peers?: Record<string, PeerAddress> };
+  let msg: { peers?: Record<string, PeerAddress>; partition?: string[][] };
   try {
     msg = JSON.parse(line);
   } catch {
     return fatal(`stdin line is not JSON: ${line.slice(0, 200)}`);
   }
   if (msg && typeof msg.peers === 'object' && msg.peers !== null) connectAndStart(msg.peers);
-  else fatal(`unknown stdin command: ${line.slice(0, 200)}`);
+  else if (msg && Array.isArray(msg.partition)) {
+    try {
+      node.partition(msg.partition);
+      emit({ event: 'partition', sides: msg.partition });
+    } catch (err) {
+      emit({ event: 'error', message: (err as Error).message });
+    }
+  } else fatal(`unknown stdin command: ${line.slice(0, 200)}`);
 });
 // A launcher that gave no peers talks over stdin: when it goes away, so does this node.
 if (!config.peers) stdin.on('close', () => void shutdown(0));

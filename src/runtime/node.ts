@@ -2,15 +2,21 @@
  * Runs one node of a protocol instance on real time and a real network: core's `stepNode` runs each
  * handler purely, and this applies the effects it returns (sends through the transport, timers with
  * setTimeout, outputs to a callback). Events are handled one at a time, in arrival order.
+ *
+ * With a write-ahead log, every change of the role's durable fields is logged, and the sends and
+ * outputs of a batch of events wait until the log is fsync'd (group commit: one flush per batch of
+ * events handled together), so nothing that leaves the node depends on state a crash could lose. A
+ * node given the last logged durable state restarts from it as core's `restartNode` does.
  */
 import type { Instance } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
-import { describeEvent, stepNode } from '../core/step.ts';
+import { describeEvent, restartNode, stepNode } from '../core/step.ts';
 import type { NodeEvent } from '../core/step.ts';
 import { stderrLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { Transport } from './transport.ts';
+import type { WriteAheadLog } from './wal.ts';
 import type { PeerAddress, TransportOptions } from './transport.ts';
 
 export interface RuntimeNodeOptions {
@@ -29,7 +35,15 @@ export interface RuntimeNodeOptions {
   readonly log?: Logger;
   /** Passed to the transport: where to listen, queue size, backoff, handshake timeout, frame size. */
   readonly transport?: Omit<TransportOptions, 'self' | 'secret' | 'onMessage' | 'log'>;
+  /** Where the durable fields are logged; without it a node keeps nothing across a crash. */
+  readonly wal?: WriteAheadLog;
+  /** The durable fields last logged before a crash: the node restarts from them instead of starting fresh. */
+  readonly recovered?: Readonly<Record<string, unknown>>;
+  /** Compact the log (rewrite it as its latest record) once it holds this many records; default 1000. */
+  readonly compactAfter?: number;
 }
+
+type Outgoing = { readonly kind: 'send'; readonly to: string; readonly msg: Message } | { readonly kind: 'output'; readonly value: Plain };
 
 export class RuntimeNode {
   readonly id: string;
@@ -42,6 +56,12 @@ export class RuntimeNode {
   private started = false;
   private draining = false;
   private stopped = false;
+  /** Sends and outputs waiting for the log to be on disk. */
+  private outbox: Outgoing[] = [];
+  /** The durable fields as last logged (JSON), to log only changes. */
+  private lastDurable: string | undefined;
+  /** Peers on the other side of a partition: messages to and from them are dropped. */
+  private cut = new Set<string>();
 
   constructor(private readonly options: RuntimeNodeOptions) {
     const { instance, id } = options;
@@ -84,6 +104,21 @@ export class RuntimeNode {
     this.drain();
   }
 
+  /**
+   * Partitions the network as this node sees it: `sides` are groups of node ids (nodes not listed
+   * form one more side); from now on messages between this node and nodes on other sides are
+   * dropped, in both directions, as a network cut would. An empty list heals it.
+   */
+  partition(sides: readonly (readonly string[])[]): void {
+    const ids = this.options.instance.topo.ids;
+    for (const id of sides.flat()) {
+      if (!ids.includes(id)) throw new Error(`partition names ${JSON.stringify(id)}, which is not a node (nodes: ${ids.join(', ')})`);
+    }
+    const listed = new Set(sides.flat());
+    const mine = sides.find((side) => side.includes(this.id)) ?? ids.filter((id) => !listed.has(id));
+    this.cut = new Set(sides.length === 0 ? [] : ids.filter((id) => !mine.includes(id)));
+  }
+
   /** Cancels every timer and closes the transport. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -94,6 +129,7 @@ export class RuntimeNode {
   }
 
   private receive(from: string, body: Plain): void {
+    if (this.cut.has(from)) return;
     if (!this.options.instance.topo.index.has(from)) {
       return this.warn('message-dropped', `message from ${JSON.stringify(from)}, which is not a node of this instance`);
     }
@@ -115,26 +151,63 @@ export class RuntimeNode {
     this.draining = true;
     try {
       for (let event = this.pending.shift(); event && !this.stopped; event = this.pending.shift()) this.handle(event);
+      this.commit();
     } finally {
       this.draining = false;
     }
   }
 
+  /** Makes the logged state durable, then lets out what waited for it. */
+  private commit(): void {
+    const wal = this.options.wal;
+    if (wal?.dirty) {
+      wal.sync();
+      if (wal.records >= (this.options.compactAfter ?? 1000)) wal.compact(JSON.parse(this.lastDurable!));
+    }
+    const out = this.outbox;
+    this.outbox = [];
+    if (this.stopped) return;
+    for (const o of out) this.release(o);
+  }
+
+  private release(o: Outgoing): void {
+    if (o.kind === 'send') {
+      if (!this.cut.has(o.to)) this.transport.send(o.to, o.msg);
+    }
+    else if (this.options.onOutput) this.options.onOutput(o.value, this.id);
+    else process.stdout.write(JSON.stringify({ node: this.id, output: o.value }) + '\n');
+  }
+
+  /** Logs the durable fields when they changed. */
+  private logDurable(state: unknown): void {
+    const durable = this.options.instance.topo.decls[this.index].def.durable;
+    if (!this.options.wal || !durable || durable.length === 0) return;
+    const fields: Record<string, unknown> = {};
+    for (const key of durable) fields[key] = (state as Record<string, unknown>)[key];
+    const text = JSON.stringify(fields);
+    if (text === this.lastDurable) return;
+    this.lastDurable = text;
+    this.options.wal.append(fields);
+  }
+
   private handle(event: NodeEvent): void {
     let result;
+    const { topo } = this.options.instance;
     try {
-      result = stepNode(this.options.instance.topo, this.index, this.current, event);
+      const recovered = this.options.recovered;
+      result = event.kind === 'start' && recovered ? restartNode(topo, this.index, recovered) : stepNode(topo, this.index, this.current, event);
     } catch (err) {
       if (event.kind === 'start') throw err;
       // A failing handler is a protocol bug: the event is skipped and the state kept.
       return this.log({ level: 'error', event: 'handler-failed', node: this.id, message: (err as Error).message });
     }
     this.current = result.state;
+    this.logDurable(result.state);
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send':
           if (effect.to === this.id) this.enqueue({ kind: 'message', from: this.id, msg: effect.msg });
-          else this.transport.send(effect.to, effect.msg);
+          else this.outbox.push(effect);
           break;
         case 'setTimer':
           this.setTimer(effect.name, effect.delayMs, event);
@@ -144,8 +217,7 @@ export class RuntimeNode {
           this.timers.delete(effect.name);
           break;
         case 'output':
-          if (this.options.onOutput) this.options.onOutput(effect.value, this.id);
-          else process.stdout.write(JSON.stringify({ node: this.id, output: effect.value }) + '\n');
+          this.outbox.push(effect);
           break;
       }
     }

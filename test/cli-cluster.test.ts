@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cli } from './run-cli.ts';
+
+const bin = fileURLToPath(new URL('../bin/protoforge.js', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'protoforge-cluster-cli-'));
+const launchers: ReturnType<typeof spawn>[] = [];
+after(() => { for (const l of launchers) l.kill('SIGKILL'); });
+
+describe('protoforge cluster', () => {
+  test('up, status, kill, restart, partition, heal, down: every node a process, none left behind', { timeout: 30000 }, async () => {
+    const data = path.join(dir, 'c1');
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const launcher = spawn(process.execPath, [bin, 'cluster', 'up', 'two-phase-commit', '-p', 'rms=2', '--data', data, '--json', '--timer', '*=60000'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    launchers.push(launcher);
+    const lines = createInterface({ input: launcher.stdout! })[Symbol.asyncIterator]();
+    const ready = JSON.parse((await lines.next()).value as string);
+    assert.equal(ready.event, 'ready');
+    assert.deepEqual(ready.nodes.map((n: { node: string }) => n.node), ['tm', 'rm1', 'rm2']);
+    for (const n of ready.nodes) assert.match(n.address, /^127\.0\.0\.1:\d+$/);
+
+    const status = async () => JSON.parse((await cli('cluster', 'status', '--data', data, '--json')).out);
+    const before = await status();
+    assert.deepEqual(before.nodes.map((n: { id: string; state: string }) => `${n.id} ${n.state}`), ['tm running', 'rm1 running', 'rm2 running']);
+    assert.equal(before.launcher, launcher.pid);
+    const oldPid = before.nodes[1].pid;
+
+    assert.deepEqual(await cli('cluster', 'kill', 'rm1', '--data', data), { code: 0, out: 'rm1 killed (SIGKILL)\n', err: '' });
+    assert.throws(() => process.kill(oldPid, 0), { code: 'ESRCH' });
+    assert.equal((await status()).nodes[1].state, 'exited');
+    const restarted = await cli('cluster', 'restart', 'rm1', '--data', data);
+    assert.equal(restarted.out, `rm1 restarted on port ${before.nodes[1].port}\n`);
+    const after1 = await status();
+    assert.equal(after1.nodes[1].state, 'running');
+    assert.notEqual(after1.nodes[1].pid, oldPid);
+    assert.equal(after1.nodes[1].port, before.nodes[1].port);
+
+    assert.equal((await cli('cluster', 'pause', 'tm', '--data', data)).out, 'tm paused (SIGSTOP)\n');
+    assert.equal((await status()).nodes[0].state, 'paused');
+    assert.equal((await cli('cluster', 'resume', 'tm', '--data', data)).out, 'tm resumed (SIGCONT)\n');
+    assert.equal((await cli('cluster', 'partition', 'tm|rm1,rm2', '--data', data)).out, 'partitioned: tm | rm1,rm2\n');
+    assert.deepEqual((await status()).partition, [['tm'], ['rm1', 'rm2']]);
+    assert.equal((await cli('cluster', 'heal', '--data', data)).out, 'partition healed\n');
+
+    // bad input: one message each, exit 2
+    assert.deepEqual(await cli('cluster', 'partition', 'tm', '--data', data), { code: 2, out: '', err: 'protoforge: error: partition "tm": give two or more sides of node ids, like a1,a2|a3\n' });
+    assert.deepEqual(await cli('cluster', 'kill', 'x9', '--data', data), { code: 2, out: '', err: 'protoforge: error: the cluster has no node "x9" (nodes: tm, rm1, rm2)\n' });
+    const second = await cli('cluster', 'up', 'two-phase-commit', '--data', data);
+    assert.equal(second.code, 2);
+    assert.match(second.err, /^protoforge: error: a cluster of two-phase-commit is already running from .* \(launcher pid \d+\): protoforge cluster down --data /);
+
+    const pids = (await status()).nodes.map((n: { pid: number }) => n.pid);
+    assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
+    const [code] = await new Promise<[number | null]>((resolve) => launcher.once('exit', (c) => resolve([c])));
+    assert.equal(code, 0);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+    assert.ok(existsSync(path.join(data, 'rm1.wal')));
+    assert.ok(!existsSync(path.join(data, 'cluster.json')));
+    assert.deepEqual(await cli('cluster', 'status', '--data', data), { code: 2, out: '', err: `protoforge: error: no cluster is running from ${data} (start one with: protoforge cluster up PROTOCOL --data ${data})\n` });
+  });
+});
