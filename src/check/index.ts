@@ -6,7 +6,10 @@ export { Explorer } from './explore.ts';
 export type { ExploreView } from './explore.ts';
 export { checkRounds, countRuns, formatRun } from './rounds.ts';
 export type { RoundCheckResult } from './rounds.ts';
-export { checkLinearizable, checkOperations, formatCounterexample, formatKvOperation, kvModel, LinearizabilityInputError } from './linearizability.ts';
+export {
+  checkLinearizable, checkOperations as checkLinearizableOperations, formatCounterexample as formatLinearizabilityCounterexample,
+  formatKvOperation, kvModel, LinearizabilityInputError,
+} from './linearizability.ts';
 export type {
   KvCheckOptions, KvCheckResult, KvCounterexample, KvInput, KvKey, KvOperation, KvOutput, KvValue,
   LinearizabilityOptions, Model as LinearizabilityModel, Operation, OperationsResult, Counterexample as LinearizabilityCounterexample,
