@@ -123,7 +123,7 @@ describe('protoforge command', () => {
       /^protoforge: error: protocol file test\/fixtures\/bad-field\.ts does not type-check \(1 error\):\n {2}test\/fixtures\/bad-field\.ts:12:43: Property 'hops' does not exist on type '\{ type: "pong"; \}'\.$/m],
     ['a file that exports no protocol', ['check', 'test/fixtures/no-protocol.ts'], /^protoforge: error: protocol file test\/fixtures\/no-protocol\.ts exports no protocol/],
     ['a file that exports two protocols', ['check', 'test/fixtures/two-protocols.ts'], /exports several protocols \(counter, pair\): choose one with --export NAME$/m],
-    ['an unknown parameter', ['check', 'paxos', '-p', 'x=1'], /^protoforge: error: paxos has no parameter "x" \(its parameters: proposers, acceptors, variant\)$/m],
+    ['an unknown parameter', ['check', 'paxos', '-p', 'x=1'], /^protoforge: error: paxos has no parameter "x" \(its parameters: proposers, acceptors, variant, learners\)$/m],
     ['a parameter out of range', ['check', 'paxos', '-p', 'acceptors=1000'], /^protoforge: error: parameter acceptors of paxos must be a whole number from 1 to 999, got "1000"$/m],
     ['a malformed parameter', ['check', 'paxos', '-p', 'acceptors'], /expected KEY=VALUE, got "acceptors"/],
     ['a bad choice', ['check', 'paxos', '-p', 'variant=fast'], /must be one of paxos, simplified, ignores-accepted, got "fast"/],
@@ -189,8 +189,8 @@ describe('protoforge command', () => {
     const r = run('check-all');
     assert.equal(r.code, 0);
     const lines = r.out.trim().split('\n');
-    assert.match(lines[0], /^protocol {10}parameters {29}states {2}depth {4}time {2}verdicts$/);
+    assert.match(lines[0], /^protocol {10}parameters {40}states {2}depth {4}time {2}verdicts$/);
     assert.match(lines[2], /^two-phase-commit {2}rms=3 variant=correct +288 +10 +[\d.]+ s {2}consistency: holds, commit happens: found$/);
-    assert.match(lines[3], /^paxos +proposers=2 acceptors=3 variant=paxos +28,606 +20 +[\d.]+ s {2}agreement: holds, validity: holds, I1: holds, I2: holds, a value is chosen: found$/);
+    assert.match(lines[3], /^paxos +proposers=2 acceptors=3 variant=paxos learners=0 +28,606 +20 +[\d.]+ s {2}agreement: holds, validity: holds, I1: holds, I2: holds, a value is chosen: found$/);
   });
 });

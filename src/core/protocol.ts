@@ -100,8 +100,9 @@ export interface ProtocolDef<D extends Record<string, ParamSpec>> {
   readonly network?: Partial<NetworkOptions>;
   /**
    * Roles whose nodes are interchangeable, for symmetry reduction. Node ids of these roles are renamed
-   * wherever they appear in states and messages, as strings or as object keys; arrays keep their order,
-   * so keep sets of nodes as objects keyed by node id (or sorted arrays that the handlers keep sorted).
+   * wherever they appear in states, messages and outputs, as whole strings or as object keys; arrays
+   * keep their order and longer strings are left as they are, so keep sets of nodes as objects keyed by
+   * node id (a sorted array is no longer sorted once renamed) and never build node ids into text.
    */
   readonly symmetric?: readonly string[];
 }

@@ -19,6 +19,12 @@
  *   an acceptor stops answering once it has accepted.
  * - `ignores-accepted` (broken): as `paxos`, but the proposer ignores the accepted proposals reported
  *   in promises and always proposes its own value.
+ *
+ * With `learners` > 0 (the client application of the document's section 5), acceptors also tell the
+ * learners each proposal they accept, and a learner announces, exactly once, the first proposal it
+ * hears accepted by a majority, as the output `{consensus: v, acceptors: {a1: true, a2: true}}`
+ * (`announcement` renders it as "consensus reached on value v, accepted by a majority {a1, a2}"). Sets
+ * of nodes are objects keyed by node id, never strings or arrays, so symmetry can rename them.
  */
 import { always, defineProtocol, node, nodes, param, role, sometimes } from '../core/index.ts';
 import type { World } from '../core/index.ts';
@@ -30,7 +36,8 @@ export type Msg =
   | { type: 'prepare'; n: number }
   | { type: 'promise'; n: number; accepted: Proposal | null }
   | { type: 'nack'; n: number }
-  | { type: 'accept'; n: number; value: string };
+  | { type: 'accept'; n: number; value: string }
+  | { type: 'accepted'; n: number; value: string };
 
 export type ProposerState =
   | { phase: 'PInit' }
@@ -43,6 +50,22 @@ export type ProposerState =
  * `promised` is the highest proposal number promised; `accepted` the highest-numbered proposal
  * accepted; `votes` every proposal this acceptor ever accepted, by number (what `chosen` is defined on).
  */
+/** `accepted`: by proposal (`n:value`), the acceptors heard accepting it; `announced` once a majority did. */
+export interface LearnerState {
+  readonly accepted: Record<string, Record<string, true>>;
+  readonly announced: Announcement | null;
+}
+
+/** What a learner outputs once: the value and the majority of acceptors that accepted it. */
+export interface Announcement {
+  readonly consensus: string;
+  readonly acceptors: Readonly<Record<string, true>>;
+}
+
+export function announcement(a: Announcement): string {
+  return `consensus reached on value ${a.consensus}, accepted by a majority {${Object.keys(a.acceptors).sort().join(', ')}}`;
+}
+
 export type AcceptorState =
   | { phase: 'AInit' }
   | { phase: 'APromised' | 'AAccepted'; promised: number; accepted: Proposal | null; votes: Record<string, string> };
@@ -107,12 +130,31 @@ function acceptor(variant: Variant) {
         ctx.send(ctx.from, { type: 'nack', n: m.n });
         return s;
       },
-      accept(s, m) {
+      accept(s, m, ctx) {
         if (s.phase === 'AAccepted' && stopsAfterAccept) return s;
         const promised = s.phase === 'AInit' ? 0 : s.promised;
         if (m.n < promised) return s;
         const votes = s.phase === 'AInit' ? {} : s.votes;
+        ctx.broadcast({ type: 'accepted', n: m.n, value: m.value }, 'learner');
         return { phase: 'AAccepted', promised: m.n, accepted: [m.n, m.value], votes: { ...votes, [m.n]: m.value } };
+      },
+    },
+  });
+}
+
+function learner() {
+  return role<LearnerState, Msg>({
+    init: () => ({ accepted: {}, announced: null }),
+    on: {
+      accepted(s, m, ctx) {
+        const key = `${m.n}:${m.value}`;
+        const by = { ...s.accepted[key], [ctx.from]: true as const };
+        const accepted = { ...s.accepted, [key]: by };
+        const majority = Math.floor(ctx.nodesOf('acceptor').length / 2) + 1;
+        if (s.announced || Object.keys(by).length < majority) return { ...s, accepted };
+        const announced: Announcement = { consensus: m.value, acceptors: by };
+        ctx.output({ ...announced });
+        return { accepted, announced };
       },
     },
   });
@@ -174,13 +216,15 @@ export const paxos = defineProtocol({
     proposers: param.int('number of proposers', 2, 1, 99),
     acceptors: param.int('number of acceptors', 3, 1, 999),
     variant: param.choice('paxos, simplified (the document\'s), or ignores-accepted (broken)', 'paxos', ['paxos', 'simplified', 'ignores-accepted']),
+    learners: param.int('learners that announce the chosen value once a majority accepted it', 0, 0, 9),
   },
   symmetric: ['acceptor'],
-  nodes: ({ proposers, acceptors, variant }) => [
+  nodes: ({ proposers, acceptors, variant, learners }) => [
     ...Array.from({ length: proposers }, (_, i) => node(`p${i + 1}`, 'proposer', proposer(variant, i + 1))),
     ...nodes('a', acceptors, 'acceptor', acceptor(variant)),
+    ...nodes('l', learners, 'learner', learner()),
   ],
-  properties: ({ proposers }) => [
+  properties: ({ proposers, learners }) => [
     always('agreement', (w) => new Set(chosen(w).map((p) => p[1])).size <= 1),
     always('validity', (w) => chosen(w).every(([, v]) => /^v\d+$/.test(v) && Number(v.slice(1)) <= proposers)),
     always('I1', (w) => {
@@ -196,5 +240,11 @@ export const paxos = defineProtocol({
       return chosen(w).every(([n, v]) => all.every(([m, u]) => m <= n || u === v));
     }),
     sometimes('a value is chosen', (w) => chosen(w).length > 0),
+    ...(learners === 0 ? [] : [
+      always('learners announce only a chosen value', (w) =>
+        w.statesOf<LearnerState>('learner').every((l) => !l.announced || chosen(w).some(([, v]) => v === l.announced!.consensus))),
+      always('learners agree', (w) => new Set(w.statesOf<LearnerState>('learner').flatMap((l) => (l.announced ? [l.announced.consensus] : []))).size <= 1),
+      sometimes('a learner announces', (w) => w.statesOf<LearnerState>('learner').some((l) => l.announced !== null)),
+    ]),
   ],
 });
