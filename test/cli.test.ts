@@ -177,7 +177,13 @@ describe('protoforge command', () => {
     const child = spawn(process.execPath, ['bin/protoforge.js', 'check', 'two-phase-commit', '-p', 'rms=10'], { cwd: root });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Interrupt once the process has used 2 s of CPU (it starts in well under 1 s), so it is searching
+    // with its SIGINT handler installed however slowly a loaded machine runs it.
+    const cpuTicks = () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
+    };
+    while (cpuTicks() < 200) await new Promise((resolve) => setTimeout(resolve, 20));
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     assert.equal(code, 3);

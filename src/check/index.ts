@@ -15,3 +15,8 @@ export type {
   LinearizabilityOptions, Model as LinearizabilityModel, Operation, OperationsResult, Counterexample as LinearizabilityCounterexample,
   Verdict as LinearizabilityVerdict,
 } from './linearizability.ts';
+export {
+  checkInductive, DEFAULT_MAX_STATES as DEFAULT_INDUCT_MAX_STATES, describeInduction, formatCounterexample as formatInductionCounterexample,
+  formatInductResult, inductResultJson, InductOptionsError, NoDomainsError, UnknownInvariantError, UniverseTooLargeError,
+} from './induct.ts';
+export type { InductionCounterexample, InductOptions, InductProgress, InductResult, InductState, InductVerdict, UniverseSize } from './induct.ts';

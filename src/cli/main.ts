@@ -18,6 +18,9 @@ import { addGenerateCommand } from './generate-command.ts';
 import { addRoundsCommand } from './rounds-command.ts';
 import { addLearnCommand } from './learn-command.ts';
 import { addClusterCommand } from './cluster-command.ts';
+import { addInductCommand } from './induct-command.ts';
+import { DomainError, MissingBoundError } from '../core/domains.ts';
+import { InductOptionsError, NoDomainsError, UnknownInvariantError, UniverseTooLargeError } from '../check/induct.ts';
 import { ControlError } from '../runtime/control.ts';
 import { RoundsError } from '../core/rounds.ts';
 import { MetaModelError } from '../metamodel/index.ts';
@@ -200,6 +203,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   addRoundsCommand(program, io, setExit);
   addLearnCommand(program, io, setExit);
   addClusterCommand(program, io, setExit);
+  addInductCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
@@ -224,7 +228,8 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError, ControlError];
+const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError, ControlError,
+  DomainError, MissingBoundError, InductOptionsError, NoDomainsError, UnknownInvariantError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit. */
@@ -246,7 +251,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`protoforge: error in the protocol: ${(err as Error).message}\n`);
       return 2;
     }
-    if (err instanceof InternFullError || (err as Error)?.name === 'InternFullError') {
+    if (err instanceof InternFullError || err instanceof UniverseTooLargeError || (err as Error)?.name === 'InternFullError') {
       io.err(`protoforge: stopped: ${(err as Error).message}\n`);
       return 3;
     }

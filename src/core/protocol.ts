@@ -1,6 +1,7 @@
 import type { Plain } from './plain.ts';
 import type { NetworkOptions } from './network.ts';
 import type { Property } from './properties.ts';
+import type { Induction } from './domains.ts';
 
 /** Every message is a plain object with a string `type` that names its handler. */
 export type Message = { readonly type: string } & { readonly [key: string]: Plain };
@@ -105,6 +106,11 @@ export interface ProtocolDef<D extends Record<string, ParamSpec>> {
    * node id (a sorted array is no longer sorted once renamed) and never build node ids into text.
    */
   readonly symmetric?: readonly string[];
+  /**
+   * For `protoforge induct`: the enumerable types of node states and messages within bounds, and the
+   * strengthened invariants to check for inductiveness. Protocols that do not need it leave it out.
+   */
+  readonly induction?: Induction<ParamsOf<D>>;
 }
 
 export interface Protocol<D extends Record<string, ParamSpec> = any> extends ProtocolDef<D> {

@@ -28,6 +28,7 @@
  */
 import { always, defineProtocol, node, nodes, param, role, sometimes } from '../core/index.ts';
 import type { World } from '../core/index.ts';
+import { paxosInduction } from './paxos-induct.ts';
 
 /** A proposal: [proposal number, value]. */
 export type Proposal = readonly [number, string];
@@ -219,6 +220,7 @@ export const paxos = defineProtocol({
     learners: param.int('learners that announce the chosen value once a majority accepted it', 0, 0, 9),
   },
   symmetric: ['acceptor'],
+  induction: paxosInduction,
   nodes: ({ proposers, acceptors, variant, learners }) => [
     ...Array.from({ length: proposers }, (_, i) => node(`p${i + 1}`, 'proposer', proposer(variant, i + 1))),
     ...nodes('a', acceptors, 'acceptor', acceptor(variant)),

@@ -8,6 +8,7 @@
  * the TLA+ specification: 288 for 3 resource managers, 1,745,408 for 8.
  */
 import { always, defineProtocol, node, nodes, param, role, sometimes } from '../core/index.ts';
+import { twoPhaseCommitInduction } from './two-phase-commit-induct.ts';
 
 export type Msg =
   | { type: 'prepared' }
@@ -102,6 +103,7 @@ export const twoPhaseCommit = defineProtocol({
   },
   network: { duplicating: true },
   symmetric: ['rm'],
+  induction: twoPhaseCommitInduction,
   nodes: ({ rms, variant }) => [
     node('tm', 'tm', tm(variant === 'correct' ? rms : Math.floor(rms / 2) + 1)),
     ...nodes('rm', rms, 'rm', rm),
