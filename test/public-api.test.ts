@@ -19,6 +19,6 @@ test('the package exports exactly its public API', () => {
     'makeWorld', 'node', 'nodes', 'param', 'playRounds', 'readTrace', 'rememberInductionSource',
     'rememberSource', 'renderTraceHtml', 'replayPath', 'replayTrace', 'resolveNetwork', 'resolveParams',
     'role', 'roundFunction', 'runRounds', 'serveExplorer', 'shrinkTrace', 'simulate', 'simulateSwarm',
-    'sometimes', 'sourceOf', 'stepNode', 'tabulate', 'validateTable', 'writeTrace',
+    'sometimes', 'sourceOf', 'stepNode', 'tabulate', 'validateTable', 'withReliableLinks', 'writeTrace',
   ]);
 });

@@ -11,6 +11,8 @@ export type { Effect, NodeEvent, StepResult } from './step.ts';
 export { instantiate, resolveParams, ParamError } from './instance.ts';
 export type { Instance, InstanceOptions } from './instance.ts';
 export { makeWorld } from './world.ts';
+export { withReliableLinks } from './reliable-link.ts';
+export type { LinkFrame, LinkState, ReliableLinkOptions } from './reliable-link.ts';
 export * as domains from './domains.ts';
 export { attachInduction, defineInduction, DomainError, everyMessage, everyNode, inductionOf, MissingBoundError, rememberInductionSource } from './domains.ts';
 export type { BoundSpec, Domain, DomainContext, Induction, InductionDef, MessageProperty, NodeProperty, RoleDomain, Universe } from './domains.ts';

@@ -10,3 +10,5 @@ export { startCluster } from './cluster.ts';
 export type { Cluster, ClusterOptions, HistoryEntry, NodeExit, TimerDefaults } from './cluster.ts';
 export { WalError, WriteAheadLog } from './wal.ts';
 export type { WalRecovery } from './wal.ts';
+export { PhiAccrualDetector } from './phi-accrual.ts';
+export type { PhiAccrualOptions } from './phi-accrual.ts';
