@@ -5,7 +5,9 @@ import { formatRun } from '../check/rounds.ts';
 import { instantiateRounds } from '../core/rounds.ts';
 import { learnTabular } from '../learn/tabular.ts';
 import { roundLibrary } from '../protocols/index.ts';
-import { keyValue, wholeNumber } from './flags.ts';
+import type { RoundLibraryEntry } from '../protocols/index.ts';
+import type { RoundInstance } from '../core/rounds.ts';
+import { keyValue, positive, wholeNumber } from './flags.ts';
 import type { Io } from './io.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -16,9 +18,13 @@ interface LearnFlags {
   states?: number;
   crashes?: number;
   seed: number;
-  method: 'tabular';
+  method: 'tabular' | 'smt';
   episodes: number;
   maxPhases: number;
+  nonBlocking?: boolean;
+  simplify?: boolean;
+  timeout?: number;
+  maxIterations: number;
   out?: string;
   json?: boolean;
   progress: boolean;
@@ -44,6 +50,37 @@ function problemParams(name: string, flags: LearnFlags): Record<string, string> 
   return params;
 }
 
+/** `--method smt`: counterexample-guided synthesis by Z3 (loaded only when asked for). */
+async function synthesize(entry: RoundLibraryEntry, inst: RoundInstance, flags: LearnFlags, io: Io): Promise<number> {
+  if (!entry.symbolic || !entry.progress) throw new UsageError(`${entry.problem.name} states no symbolic form of its properties, so --method smt cannot synthesize for it`);
+  const { synthesizeRounds } = await import('../smt/rounds-synth.ts');
+  const show = flags.progress && io.tty && !flags.json;
+  const t0 = performance.now();
+  const result = await synthesizeRounds(inst, {
+    properties: entry.symbolic(inst.params),
+    progress: flags.nonBlocking ? entry.progress('always') : null,
+    simplify: flags.simplify,
+    timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+    maxIterations: flags.maxIterations,
+    onIteration: show ? (r) => io.err(`\r\x1b[2KSynthesizing: iteration ${r.iteration}, ${r.runs} runs, ${r.verdict === 'unsat' ? 'no table' : r.failed ? `candidate fails ${r.failed}` : 'candidate'}`) : undefined,
+  });
+  if (show) io.err('\r\x1b[2K');
+  const seconds = (performance.now() - t0) / 1000;
+  const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ') + (flags.nonBlocking ? ', non-blocking' : '');
+  if (result.verdict === 'found' && flags.out) writeFileSync(flags.out, JSON.stringify(result.table, null, 2) + '\n');
+  if (flags.json) io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, method: 'smt', seconds, ...result }, null, 2) + '\n');
+  else if (result.verdict === 'found') {
+    io.out(`Synthesized ${entry.problem.name} (${setting}) with Z3: ${Object.keys(result.table.next).length} table entries, proven over every run by the checker.\n` +
+      `${result.iterations} iterations, ${result.runs} runs in the solver, ${seconds.toFixed(2)} s\n`);
+    if (flags.out) io.out(`Table: ${flags.out}\n`);
+  } else if (result.verdict === 'impossible') {
+    io.out(`No table exists for ${entry.problem.name} (${setting}): Z3 proves it (unsat) on ${result.core.length === 1 ? 'this run' : `these ${result.core.length} runs`} alone:\n` +
+      result.core.map((r) => `  initial ${r.initial.join(' ')}; ${r.crashes.length === 0 ? 'no crash' : r.crashes.map((c) => `p${c.process} crashes in round ${c.round}, heard by ${c.heardBy.map((q) => `p${q}`).join(' ') || 'nobody'}`).join('; ')}`).join('\n') +
+      `\nTry more rounds (--rounds) or more states (--states). ${seconds.toFixed(2)} s\n`);
+  } else io.err(`protoforge: stopped: Z3 gave no answer: ${result.reason}\n`);
+  return result.verdict === 'found' ? 0 : result.verdict === 'impossible' ? 1 : 3;
+}
+
 export function addLearnCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('learn')
     .description('learn a round-based protocol from its properties alone by self-play, and keep it only once the checker proves it')
@@ -54,16 +91,21 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
     .addOption(new Option('--crashes <f>', 'the most processes that crash').argParser(wholeNumber('--crashes', 0, 64)))
     .addOption(new Option('-p, --param <key=value>', 'set a problem parameter (repeatable); atomic-commit learns with p5=rule-5 and decide=true unless told otherwise').argParser(keyValue).default({}, 'the learning defaults'))
     .addOption(new Option('--seed <s>', 'seed of the learner\'s random numbers').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
-    .addOption(new Option('--method <m>', 'tabular Q-learning').choices(['tabular']).default('tabular'))
+    .addOption(new Option('--method <m>', 'tabular: Q-learning by self-play, checked after each phase; smt: exact synthesis by Z3 (counterexample-guided), or a proof that no table exists').choices(['tabular', 'smt']).default('tabular'))
     .addOption(new Option('--episodes <n>', 'training episodes per phase (each phase ends with a check)').default(1000).argParser(wholeNumber('--episodes', 1, 1e9)))
     .addOption(new Option('--max-phases <n>', 'the budget: phases before giving up (exit 3)').default(20).argParser(wholeNumber('--max-phases', 1, 1e6)))
+    .option('--non-blocking', 'with --method smt: also require every process that did not crash to decide, Lost or not')
+    .option('--simplify', 'with --method smt: drop every table entry the checker proves unneeded')
+    .addOption(new Option('--timeout <s>', 'with --method smt: give up (exit 3) after this long per solver call').argParser(positive('--timeout')))
+    .addOption(new Option('--max-iterations <n>', 'with --method smt: the most solve-and-check rounds').default(10_000).argParser(wholeNumber('--max-iterations', 1, 1e9)))
     .option('--out <file>', 'write the learned transition table (JSON; `protoforge rounds PROBLEM --protocol FILE` checks it)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
-    .action((name: string, flags: LearnFlags) => {
+    .action(async (name: string, flags: LearnFlags) => {
       const entry = roundLibrary.find((e) => e.problem.name === name);
       if (!entry) throw new UsageError(`unknown round problem ${JSON.stringify(name)} (the library has: ${roundLibrary.map((e) => e.problem.name).join(', ')})`);
       const inst = instantiateRounds(entry.problem, problemParams(name, flags));
+      if (flags.method === 'smt') return setExit(await synthesize(entry, inst, flags, io));
       const bar = flags.progress && io.tty && !flags.json
         ? new SingleBar({ format: 'Learning [{bar}] phase {value}/{total}, {episodes} episodes, mean reward {reward}, last check: {verdict}', stream: process.stderr })
         : null;
