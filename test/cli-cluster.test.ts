@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readTrace } from '../src/sim/index.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -58,8 +59,17 @@ describe('protoforge cluster', () => {
 
     const pids = (await status()).nodes.map((n: { pid: number }) => n.pid);
     assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
+    const stopped = JSON.parse((await lines.next()).value as string);
     const [code] = await new Promise<[number | null]>((resolve) => launcher.once('exit', (c) => resolve([c])));
     assert.equal(code, 0);
+    // The run, kill and restart included, is a trace that replays with the handlers and draws as a page.
+    assert.deepEqual(stopped, { event: 'stopped', trace: path.join(data, 'trace.jsonl') });
+    const replay = await cli('replay', stopped.trace);
+    assert.equal(replay.code, 0);
+    assert.match(replay.out, /^all \d+ records match\n$/);
+    const kinds = readTrace(readFileSync(stopped.trace, 'utf8')).events.filter((e) => e.node === 'rm1').map((e) => e.event.kind);
+    assert.deepEqual(kinds, ['start', 'crash', 'recover']);
+    assert.equal((await cli('view', stopped.trace)).code, 0);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
     assert.ok(existsSync(path.join(data, 'rm1.wal')));
     assert.ok(!existsSync(path.join(data, 'cluster.json')));

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sourceOf } from '../src/core/source.ts';
 import { twoPhaseCommit } from '../src/protocols/index.ts';
+import { instantiate } from '../src/core/instance.ts';
+import { traceFromHistory } from '../src/runtime/history-trace.ts';
+import { readTrace, replayTrace, writeTrace } from '../src/sim/index.ts';
 import { startCluster } from '../src/runtime/cluster.ts';
 import type { Cluster, TimerDefaults } from '../src/runtime/cluster.ts';
 import { WalError, WriteAheadLog } from '../src/runtime/wal.ts';
@@ -140,9 +143,19 @@ describe('durable nodes and network cuts between real processes', () => {
     const recovered = cluster.history.filter((h) => h.node === 'rm1' && h.line.event === 'recovered');
     assert.deepEqual(recovered.map((h) => [h.line.records, h.line.droppedBytes]), [[0, 0], [2, 0]]);
     const restartStep = cluster.history.filter((h) => h.node === 'rm1' && h.line.event === 'step').at(-1)!;
-    assert.deepEqual([restartStep.line.on, restartStep.line.state], ['start', { status: 'prepared' }]);
+    assert.deepEqual([restartStep.line.on, restartStep.line.state], ['recovery', { status: 'prepared' }]);
     await waitFor('every node to commit', () => statuses(cluster).every((s) => s === 'committed'), 10000);
     await cluster.stop();
+
+    // The run as a trace: rm1 crashes and recovers, and replaying it with the handlers gives the same records.
+    const inst = instantiate(twoPhaseCommit, { params: { rms: 2 } });
+    const trace = readTrace(writeTrace(traceFromHistory(inst, cluster.history)));
+    assert.deepEqual(trace.events.filter((e) => e.node === 'rm1').map((e) => e.event.kind), ['start', 'timer', 'crash', 'recover', 'message']);
+    assert.equal(trace.events.filter((e) => e.event.kind === 'message').length, 4); // 2 prepared, 2 commits
+    for (const r of trace.events) for (const s of r.sent) assert.equal(s.at.length, 1, 'every message sent in this run was handled');
+    assert.deepEqual(trace.end, { type: 'end', stop: 'events', events: trace.events.length, endTimeMs: trace.events.at(-1)!.t, violation: null });
+    const replay = replayTrace(inst, trace);
+    assert.equal(replay.explanation, `all ${trace.events.length} records match`);
   });
 
   test('a torn record left by a kill mid-write is dropped when the node starts', { timeout: 15000 }, async () => {

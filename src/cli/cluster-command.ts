@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { sourceOf } from '../core/index.ts';
+import { instantiate, sourceOf } from '../core/index.ts';
+import { traceFromHistory } from '../runtime/history-trace.ts';
+import { writeTrace } from '../sim/trace-file.ts';
 import { startCluster } from '../runtime/cluster.ts';
 import { runningLauncher, sendControl, serveControl } from '../runtime/control.ts';
 import type { ControlRequest } from '../runtime/control.ts';
@@ -64,7 +66,10 @@ async function up(arg: string, flags: UpFlags, io: Io): Promise<number> {
   await Promise.race([control.done, stopSignal]);
   await cluster.stop();
   await control.close();
-  io.out(flags.json ? JSON.stringify({ event: 'stopped' }) + '\n' : 'Cluster stopped.\n');
+  // The run as a trace: `protoforge view` draws it, `protoforge replay` re-executes it.
+  const trace = path.join(data, 'trace.jsonl');
+  writeFileSync(trace, writeTrace(traceFromHistory(instantiate(protocol, { params: flags.param }), cluster.history)));
+  io.out(flags.json ? JSON.stringify({ event: 'stopped', trace }) + '\n' : `Cluster stopped. Its run: ${trace} (protoforge view ${trace})\n`);
   return 0;
 }
 

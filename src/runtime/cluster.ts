@@ -202,7 +202,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     exited: (id) => member(id).exit,
     kill(id) {
       const m = member(id);
-      if (m.done === undefined) m.child.kill('SIGKILL');
+      if (m.done === undefined) {
+        m.child.kill('SIGKILL');
+        // The node cannot say it was killed: the launcher notes it, for the history's readers.
+        history.push({ node: id, at: Date.now(), line: { event: 'killed', node: id, at: performance.timeOrigin + performance.now() } });
+      }
       return m.exit;
     },
     pause(id) {

@@ -8,7 +8,9 @@
  * stdout carries one JSON line per event, nothing else:
  *   {"event":"listening","node":"rm1","port":40123,"pid":4242}   once, when the transport listens
  *   {"event":"started","node":"rm1"}                             after init ran
- *   {"event":"step","node":"rm1","on":"timer prepare","state":{...}}  after each handled event
+ *   {"event":"step","node":"rm1","on":"timer prepare","at":1763770000123.25,"input":{...},"state":{...},"effects":[...]}
+ *                                                                after each handled event: the wall-clock time in ms, the
+ *                                                                event, the new state and the effects the handler asked for
  *   {"event":"output","node":"rm1","value":...}                  per output effect
  *   {"event":"error","node":"rm1","message":"..."}               before exiting on a fatal error
  * Runtime logs (transport warnings, failing handlers) go to stderr as JSON lines.
@@ -109,7 +111,7 @@ try {
     instance, id: config.node, secret: secret!, ...durable,
     defaultTimerMs: timerDelay(config.defaultTimerMs),
     onOutput: (value) => emit({ event: 'output', value }),
-    onStep: (state, event) => emit({ event: 'step', on: describeEvent(event), state }),
+    onStep: (state, event, effects) => emit({ event: 'step', on: describeEvent(event), at: performance.timeOrigin + performance.now(), input: event, state, effects }),
     transport: { host: config.host ?? '127.0.0.1', port: config.port ?? 0 },
   });
 } catch (err) {

@@ -12,7 +12,7 @@ import type { Instance } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
 import { describeEvent, restartNode, stepNode } from '../core/step.ts';
-import type { NodeEvent } from '../core/step.ts';
+import type { Effect, NodeEvent } from '../core/step.ts';
 import { stderrLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { Transport } from './transport.ts';
@@ -30,8 +30,8 @@ export interface RuntimeNodeOptions {
    */
   readonly defaultTimerMs?: number | ((timer: string) => number);
   readonly onOutput?: (value: Plain, node: string) => void;
-  /** Called after each handled event with the node's new state. */
-  readonly onStep?: (state: unknown, event: NodeEvent) => void;
+  /** Called after each handled event with the node's new state and the effects the handler asked for. */
+  readonly onStep?: (state: unknown, event: NodeEvent, effects: readonly Effect[]) => void;
   readonly log?: Logger;
   /** Passed to the transport: where to listen, queue size, backoff, handshake timeout, frame size. */
   readonly transport?: Omit<TransportOptions, 'self' | 'secret' | 'onMessage' | 'log'>;
@@ -221,7 +221,8 @@ export class RuntimeNode {
           break;
       }
     }
-    this.options.onStep?.(this.current, event);
+    // A start from the log is the node recovering, as the checker and the simulator call it.
+    this.options.onStep?.(this.current, event.kind === 'start' && this.options.recovered ? { kind: 'recover' } : event, result.effects);
   }
 
   /** Arms (or re-arms: a timer has one pending firing at most) a named timer. */

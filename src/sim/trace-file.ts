@@ -76,6 +76,8 @@ export interface TraceHeader {
   readonly shrunkFrom?: { readonly events: number };
   /** Present on a run the model checker found: the property it shows and the checker's path. */
   readonly checker?: { readonly property?: string; readonly kind?: PropertyKind; readonly path: string };
+  /** Present on a run of real processes: when its first step was taken (ISO time). */
+  readonly runtime?: { readonly startedAt: string };
 }
 
 export type StopReason = 'quiescent' | 'time' | 'events' | 'violation';
@@ -138,6 +140,7 @@ export function writeTrace(trace: SimTrace): string {
       seed: h.seed, network: h.network, latency: h.latency, timerJitter: h.timerJitter, faults: h.faults,
       maxTimeMs: h.maxTimeMs, maxEvents: h.maxEvents, ...(h.shrunkFrom ? { shrunkFrom: { events: h.shrunkFrom.events } } : {}),
       ...(h.checker ? { checker: orderedOrigin(h.checker) } : {}),
+      ...(h.runtime ? { runtime: { startedAt: h.runtime.startedAt } } : {}),
     }),
     ...trace.events.map((r) => JSON.stringify(orderedRecord(r))),
     JSON.stringify({
@@ -214,6 +217,7 @@ function checkHeader(line: Line, h: Obj): TraceHeader {
     if (c.kind !== undefined) line.oneOf(c.kind, 'checker.kind', ['always', 'sometimes', 'eventually']);
     line.str(c.path, 'checker.path');
   }
+  if (h.runtime !== undefined) line.str(line.obj(h.runtime, 'runtime').startedAt, 'runtime.startedAt');
   return h as unknown as TraceHeader;
 }
 

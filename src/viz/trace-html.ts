@@ -55,7 +55,7 @@ function jsonForScript(value: unknown): string {
 export function renderTraceHtml(trace: SimTrace): string {
   const { script, style, csp } = loadAssets();
   const h = trace.header;
-  const title = `${h.protocol} · ${h.checker ? 'model checker' : `seed ${h.seed}`} · protoforge trace`;
+  const title = `${h.protocol} · ${h.checker ? 'model checker' : h.runtime ? 'real processes' : `seed ${h.seed}`} · protoforge trace`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -68,7 +68,7 @@ export function renderTraceHtml(trace: SimTrace): string {
 </head>
 <body>
 <header class="top">
-  <h1><span id="protocol-name">${escapeHtml(h.protocol)}</span><span class="sub">${h.checker ? 'model checker run' : 'simulation trace'}</span></h1>
+  <h1><span id="protocol-name">${escapeHtml(h.protocol)}</span><span class="sub">${h.checker ? 'model checker run' : h.runtime ? 'run of real processes' : 'simulation trace'}</span></h1>
   <div class="meta" id="meta"></div>
 </header>
 <div id="banner" class="banner"></div>

@@ -818,7 +818,12 @@
     const chip = (label, value) => html('span', { class: 'chip' }, html('span', { class: 'chip-k', text: label }), html('span', { class: 'chip-v', text: value }));
     document.getElementById('meta').replaceChildren(
       chip('params', params || 'none'),
-      ...(header.checker
+      ...(header.runtime
+        // A run of real processes: times are wall-clock ms from its first step.
+        ? [chip('real processes', `started ${header.runtime.startedAt}`),
+          chip('events', events.length.toLocaleString('en-US')),
+          chip('wall time', ms(end.endTimeMs))]
+        : header.checker
         // A run the model checker found: its steps are 1 ms apart and the checker chose every fault.
         ? [chip('model checker', (header.checker.property ? `counterexample to ${header.checker.property}, ` : '') + `path ${header.checker.path || '(initial state)'}`),
           chip('events', events.length.toLocaleString('en-US')),
@@ -890,7 +895,7 @@
     });
   }
 
-  document.title = `${header.protocol} · ${header.checker ? 'model checker' : `seed ${header.seed}`} · protoforge trace`;
+  document.title = `${header.protocol} · ${header.checker ? 'model checker' : header.runtime ? 'real processes' : `seed ${header.seed}`} · protoforge trace`;
   document.getElementById('protocol-name').textContent = header.protocol;
   renderHeader();
   renderLegend();
