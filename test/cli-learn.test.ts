@@ -30,6 +30,18 @@ describe('protoforge learn', () => {
     assert.deepEqual(r.verdict === 'fails' && [r.property, r.runs, r.run.initial], ['T', 1, ['LocalCommit', 'LocalCommit', 'LocalCommit']]);
   });
 
+  test('--method dqn: a neural Q-function (TensorFlow.js on WebAssembly) learns a table the checker proves; the same seed, the same table', async () => {
+    const out = path.join(dir, 'dqn3.json');
+    const r = await cli('learn', 'atomic-commit', '--method', 'dqn', '--seed', '1', '--out', out);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^Learned atomic-commit \(n=3 rounds=2 crashes=1 extra=0 p5=rule-5 decide=true\) by deep Q-learning, seed 1: proven over every run by the checker\.\n5 phases, 5,000 episodes, 4 counterexamples fed back, 205 runs checked, /);
+    const table = JSON.parse(readFileSync(out, 'utf8')) as RoundTable;
+    assert.equal(table.name, 'dqn-seed-1');
+    assert.deepEqual(checkRounds(instantiateRounds(atomicCommit, { p5: 'rule-5', decide: true }), table), { verdict: 'holds', runs: 200 });
+    const again = JSON.parse((await cli('learn', 'atomic-commit', '--method', 'dqn', '--seed', '1', '--json')).out);
+    assert.deepEqual(again.table, table);
+  });
+
   test('4 and 5 processes, and --json', async () => {
     const r4 = JSON.parse((await cli('learn', 'atomic-commit', '--nodes', '4', '--json')).out);
     assert.deepEqual([r4.verdict, r4.phases, r4.episodes, r4.counterexamples, r4.checkedRuns], ['proven', 7, 7000, 6, 1052]);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { formatRun } from '../check/rounds.ts';
 import { instantiateRounds } from '../core/rounds.ts';
 import { learnTabular } from '../learn/tabular.ts';
+import type { PhaseReport } from '../learn/tabular.ts';
 import { roundLibrary } from '../protocols/index.ts';
 import type { RoundLibraryEntry } from '../protocols/index.ts';
 import type { RoundInstance } from '../core/rounds.ts';
@@ -18,7 +19,7 @@ interface LearnFlags {
   states?: number;
   crashes?: number;
   seed: number;
-  method: 'tabular' | 'smt';
+  method: 'tabular' | 'dqn' | 'smt';
   episodes: number;
   maxPhases: number;
   nonBlocking?: boolean;
@@ -91,7 +92,7 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
     .addOption(new Option('--crashes <f>', 'the most processes that crash').argParser(wholeNumber('--crashes', 0, 64)))
     .addOption(new Option('-p, --param <key=value>', 'set a problem parameter (repeatable); atomic-commit learns with p5=rule-5 and decide=true unless told otherwise').argParser(keyValue).default({}, 'the learning defaults'))
     .addOption(new Option('--seed <s>', 'seed of the learner\'s random numbers').default(1).argParser(wholeNumber('--seed', 0, 2 ** 32 - 1)))
-    .addOption(new Option('--method <m>', 'tabular: Q-learning by self-play, checked after each phase; smt: exact synthesis by Z3 (counterexample-guided), or a proof that no table exists').choices(['tabular', 'smt']).default('tabular'))
+    .addOption(new Option('--method <m>', 'tabular: Q-learning by self-play, checked after each phase; dqn: the same with a neural Q-function (TensorFlow.js, WebAssembly); smt: exact synthesis by Z3 (counterexample-guided), or a proof that no table exists').choices(['tabular', 'dqn', 'smt']).default('tabular'))
     .addOption(new Option('--episodes <n>', 'training episodes per phase (each phase ends with a check)').default(1000).argParser(wholeNumber('--episodes', 1, 1e9)))
     .addOption(new Option('--max-phases <n>', 'the budget: phases before giving up (exit 3)').default(20).argParser(wholeNumber('--max-phases', 1, 1e6)))
     .option('--non-blocking', 'with --method smt: also require every process that did not crash to decide, Lost or not')
@@ -111,10 +112,12 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
         : null;
       bar?.start(flags.maxPhases, 0, { episodes: 0, reward: '-', verdict: '-' });
       const t0 = performance.now();
-      const result = learnTabular(inst, {
+      const learnOptions = {
         seed: flags.seed, episodes: flags.episodes, maxPhases: flags.maxPhases,
-        onPhase: (p) => bar?.update(p.phase, { episodes: p.episodes, reward: p.meanReward.toFixed(1), verdict: p.verdict === 'holds' ? 'holds' : `fails ${p.property}` }),
-      });
+        onPhase: (p: PhaseReport) => bar?.update(p.phase, { episodes: p.episodes, reward: p.meanReward.toFixed(1), verdict: p.verdict === 'holds' ? 'holds' : `fails ${p.property}` }),
+      };
+      // TensorFlow.js loads only when asked for.
+      const result = flags.method === 'dqn' ? await (await import('../learn/dqn.ts')).learnDqn(inst, learnOptions) : learnTabular(inst, learnOptions);
       bar?.stop();
       const seconds = (performance.now() - t0) / 1000;
       const failuresFile = flags.out && result.failure ? flags.out.replace(/\.json$/, '') + '.counterexample.json' : undefined;
@@ -127,7 +130,7 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
         const summary = `${result.phases} phases, ${result.episodes.toLocaleString('en-US')} episodes, ${result.counterexamples} counterexamples fed back, ` +
           `${result.checkedRuns.toLocaleString('en-US')} runs checked, ${seconds.toFixed(2)} s`;
         if (result.verdict === 'proven') {
-          io.out(`Learned ${name} (${setting}) by ${flags.method} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
+          io.out(`Learned ${name} (${setting}) by ${flags.method === 'dqn' ? 'deep' : 'tabular'} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
         } else {
           io.out(`No proven table for ${name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
             `${formatRun(result.failure!.run)}\n${summary}\n`);

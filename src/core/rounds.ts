@@ -162,20 +162,25 @@ function* countVectors(width: number, n: number, ownIndex: number): Generator<nu
   yield* fill(0, n);
 }
 
+/** Every table key of `inst`: each own state with each vector of counts (the states', then Lost's) summing to n. */
+export function* allKeys(inst: RoundInstance): Generator<{ readonly key: string; readonly own: string; readonly counts: readonly number[] }> {
+  const { states, n } = inst;
+  for (const own of states) {
+    for (const counts of countVectors(states.length + 1, n, states.indexOf(own))) yield { key: heardKey(states, own, counts), own, counts };
+  }
+}
+
 /** The table of a hand-written transition for `inst`'s states and processes (entries that keep the state left out). */
 export function tabulate(inst: RoundInstance, fn: RoundFunction): RoundTable {
   const { states, n } = inst;
   const next: Record<string, string> = {};
-  for (const own of states) {
-    for (const counts of countVectors(states.length + 1, n, states.indexOf(own))) {
-      const heard: Record<string, number> = {};
-      states.forEach((s, i) => { heard[s] = counts[i]; });
-      heard[LOST] = counts[states.length];
-      const key = heardKey(states, own, counts);
-      const to = fn.next(own, heard, n);
-      if (!states.includes(to)) throw new RoundsError(`round function ${fn.name} goes from ${key} to ${JSON.stringify(to)}, which is not a declared state (declared: ${states.join(', ')})`);
-      if (to !== own) next[key] = to;
-    }
+  for (const { key, own, counts } of allKeys(inst)) {
+    const heard: Record<string, number> = {};
+    states.forEach((s, i) => { heard[s] = counts[i]; });
+    heard[LOST] = counts[states.length];
+    const to = fn.next(own, heard, n);
+    if (!states.includes(to)) throw new RoundsError(`round function ${fn.name} goes from ${key} to ${JSON.stringify(to)}, which is not a declared state (declared: ${states.join(', ')})`);
+    if (to !== own) next[key] = to;
   }
   return { kind: 'protoforge.round-table', name: fn.name, description: fn.description, states, processes: n, next };
 }

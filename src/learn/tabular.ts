@@ -15,17 +15,10 @@
  */
 import { checkRounds } from '../check/rounds.ts';
 import { LOST, playRounds, RoundsError } from '../core/rounds.ts';
-import type { Crash, RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
+import type { RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
+import { epsilonAt, randomScenario } from './self-play.ts';
+import type { EpsilonSchedule, Scenario } from './self-play.ts';
 import { LearnRng } from './prng.ts';
-
-export interface EpsilonSchedule {
-  /** Exploration at the first episode; 1 by default. */
-  readonly start?: number;
-  /** The floor it decays to; 0.1 by default, the document's. */
-  readonly end?: number;
-  /** Episodes (over all phases) of linear decay from start to end; 2 phases' worth by default. */
-  readonly decayEpisodes?: number;
-}
 
 export interface TabularOptions {
   readonly seed: number;
@@ -103,28 +96,6 @@ class QTable {
   }
 }
 
-interface Scenario {
-  readonly initial: readonly string[];
-  readonly crashes: readonly Crash[];
-}
-
-function randomScenario(inst: RoundInstance, rng: LearnRng): Scenario {
-  const { n, rounds } = inst;
-  const initial = Array.from({ length: n }, () => inst.initial[rng.below(inst.initial.length)]);
-  const k = rng.below(inst.crashes + 1);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + rng.below(n - i);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const crashes = order.slice(0, k).sort((a, b) => a - b).map((process): Crash => {
-    const round = 1 + rng.below(rounds);
-    const heardBy = order.filter((q) => q !== process).sort((a, b) => a - b).filter(() => rng.below(2) === 1);
-    return { process, round, heardBy };
-  });
-  return { initial, crashes };
-}
-
 /** One self-played run (as runRounds plays a table) with every alive process's (key, next state) choices. */
 function playEpisode(inst: RoundInstance, q: QTable, scenario: Scenario, epsilon: number, rng: LearnRng) {
   const { states } = inst;
@@ -151,14 +122,6 @@ function greedyTable(inst: RoundInstance, q: QTable, name: string): RoundTable {
     description: `greedy table of a tabular Q-learner trained by self-play on ${inst.problem.name} (n=${inst.n}, rounds=${inst.rounds}, crashes=${inst.crashes})`,
     states: inst.states, processes: inst.n, next,
   };
-}
-
-function epsilonAt(schedule: TabularOptions['epsilon'], episode: number, perPhase: number): number {
-  if (typeof schedule === 'number') return schedule;
-  const start = schedule?.start ?? 1;
-  const end = schedule?.end ?? 0.1;
-  const decay = schedule?.decayEpisodes ?? 2 * perPhase;
-  return decay <= 0 || episode >= decay ? end : start + ((end - start) * episode) / decay;
 }
 
 /** Learns a RoundTable for `inst` by tabular Q-learning, checking the greedy table after every phase. */
