@@ -1,4 +1,4 @@
-import { encode } from './plain.ts';
+import { encode, PlainDataError } from './plain.ts';
 import type { Plain } from './plain.ts';
 import type { Ctx, Message, MessageCtx, NodeDecl, ParamValue } from './protocol.ts';
 
@@ -81,7 +81,7 @@ class RecordingCtx implements MessageCtx<Message, string> {
   readonly from: string;
   private readonly decl: NodeDecl;
 
-  constructor(private readonly topo: Topology, i: number, private readonly event: NodeEvent) {
+  constructor(private readonly topo: Topology, private readonly i: number, private readonly event: NodeEvent) {
     this.decl = topo.decls[i];
     this.self = this.decl.id;
     this.params = topo.params;
@@ -90,7 +90,7 @@ class RecordingCtx implements MessageCtx<Message, string> {
   }
 
   where(): string {
-    return `node ${this.decl.id} (${this.decl.role}) handling ${describeEvent(this.event)}`;
+    return handlerContext(this.topo, this.i, this.event);
   }
 
   nodesOf(role: string): readonly string[] {
@@ -123,7 +123,7 @@ class RecordingCtx implements MessageCtx<Message, string> {
   }
 
   output(value: Plain): void {
-    encode(value, 'output', this.where());
+    if (!isPlain(value)) encode(value, 'output', this.where());
     this.effects.push({ kind: 'output', value });
   }
 
@@ -131,19 +131,49 @@ class RecordingCtx implements MessageCtx<Message, string> {
     if (typeof msg !== 'object' || msg === null || typeof (msg as Message).type !== 'string') {
       throw new HandlerError(`${this.where()} sent ${JSON.stringify(msg)}: a message must be an object with a string "type"`);
     }
-    encode(msg, 'message', this.where());
+    if (!isPlain(msg)) encode(msg, 'message', this.where());
   }
 }
 
 /**
- * Runs one handler of node `i` purely: the effects it requests through `ctx` are collected and
- * returned with its next state, which is checked to be plain data.
+ * Whether `encode` would accept `value`, without building its encoding: the same walk (own enumerable
+ * keys, `undefined` values of objects skipped, finite numbers, plain prototypes). Where it says no,
+ * `encode` is called to throw the error that names the first offending field.
  */
-export function stepNode(topo: Topology, i: number, state: unknown, event: NodeEvent): StepResult {
+function isPlain(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlain(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const v = (value as Record<string, unknown>)[keys[i]];
+        if (v !== undefined && !isPlain(v)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Runs one handler of node `i` purely and returns its next state (not yet checked to be plain data)
+ * and the effects it requested; `stepNode` is this and the check.
+ */
+export function runHandler(topo: Topology, i: number, state: unknown, event: NodeEvent): { readonly state: unknown; readonly effects: readonly Effect[] } {
   const decl = topo.decls[i];
   const ctx = new RecordingCtx(topo, i, event);
-  const effects = ctx.effects;
-  const where = () => ctx.where();
   let next: unknown;
   try {
     switch (event.kind) {
@@ -160,17 +190,39 @@ export function stepNode(topo: Topology, i: number, state: unknown, event: NodeE
       }
       case 'timer': {
         const handler = decl.def.timers?.[event.name];
-        if (!handler) throw new HandlerError(`${where()}: role ${decl.role} has no timer ${JSON.stringify(event.name)}`);
+        if (!handler) throw new HandlerError(`${ctx.where()}: role ${decl.role} has no timer ${JSON.stringify(event.name)}`);
         next = handler(state, ctx);
         break;
       }
     }
   } catch (err) {
     if (err instanceof HandlerError || (err as Error)?.name === 'PlainDataError') throw err;
-    throw new HandlerError(`${where()} threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new HandlerError(`${ctx.where()} threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
-  if (next === undefined) throw new HandlerError(`${where()} returned undefined: a handler must return the next state`);
-  const encoded = encode(next, 'state', where());
+  if (next === undefined) throw new HandlerError(`${ctx.where()} returned undefined: a handler must return the next state`);
+  return { state: next, effects: ctx.effects };
+}
+
+/** The error context of node `i` handling `event`, as handler errors name it. */
+export function handlerContext(topo: Topology, i: number, event: NodeEvent): string {
+  const decl = topo.decls[i];
+  return `node ${decl.id} (${decl.role}) handling ${describeEvent(event)}`;
+}
+
+/**
+ * Runs one handler of node `i` purely: the effects it requests through `ctx` are collected and
+ * returned with its next state, which is checked to be plain data.
+ */
+export function stepNode(topo: Topology, i: number, state: unknown, event: NodeEvent): StepResult {
+  const { state: next, effects } = runHandler(topo, i, state, event);
+  let encoded: string;
+  try {
+    encoded = encode(next, 'state');
+  } catch (err) {
+    // Encoded again with the context, which the error names; built only when it is needed.
+    if (err instanceof PlainDataError) encode(next, 'state', handlerContext(topo, i, event));
+    throw err;
+  }
   return { state: next, encoded, effects };
 }
 

@@ -128,6 +128,11 @@ export class Partitions {
 
   /** Whether a partition in force at `tUs` separates nodes `a` and `b`. */
   separates(a: number, b: number, tUs: number): boolean {
-    return this.cuts.some((c) => c.fromUs <= tUs && tUs < c.untilUs && c.side[a] !== c.side[b]);
+    const cuts = this.cuts;
+    for (let i = 0; i < cuts.length; i++) {
+      const c = cuts[i];
+      if (c.fromUs <= tUs && tUs < c.untilUs && c.side[a] !== c.side[b]) return true;
+    }
+    return false;
   }
 }

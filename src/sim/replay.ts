@@ -146,7 +146,7 @@ export function replayTrace(inst: Instance, trace: SimTrace): ReplayResult {
       difference = { record: r.i, ...diff };
       break;
     }
-    const failed = exec.allStarted ? monitor.observe(exec.world(), r.i) : undefined;
+    const failed = exec.allStarted ? monitor.check(exec, r.i) : undefined;
     const recordedHere = recordedViolation?.i === r.i ? recordedViolation.property : null;
     if ((failed?.name ?? null) !== recordedHere) {
       difference = { record: r.i, field: 'violation', recorded: recordedHere, now: failed?.name ?? null };

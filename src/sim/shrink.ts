@@ -178,7 +178,7 @@ function execute(inst: Instance, records: readonly EventRecord[], losses: Map<st
     // The fates above numbered this step's copies and timers in the order the execution made them.
     exec.newCopies.forEach((copy, j) => inFlight.push({ copy, n: copies - exec.newCopies.length + j }));
     exec.newTimers.forEach((t, j) => armed.set(`${t.node} ${t.name}`, timers - exec.newTimers.length + j));
-    const failed = exec.allStarted ? monitor.observe(exec.world(), exec.events.length - 1) : undefined;
+    const failed = exec.allStarted ? monitor.check(exec, exec.eventCount - 1) : undefined;
     if (failed) {
       violated = failed.name;
       break;
