@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -63,8 +63,22 @@ describe('protoforge learn', () => {
     assert.deepEqual(check.verdict === 'fails' && check.run, saved.run);
   });
 
+  test('a problem written in a .ts file of its own is learned too; a property that throws is named', async () => {
+    const fixture = path.join(import.meta.dirname, 'fixtures', 'consensus-problem.ts');
+    const r = await cli('learn', fixture, '--json');
+    assert.equal(r.code, 0);
+    const j = JSON.parse(r.out);
+    assert.deepEqual([j.problem, j.verdict, j.phases], ['binary-consensus', 'proven', 1]);
+    writeFileSync(path.join(dir, 'consensus.json'), JSON.stringify(j.table));
+    const checked = await cli('rounds', fixture, '--protocol', path.join(dir, 'consensus.json'));
+    assert.deepEqual([checked.code, checked.out], [0, `${j.table.name} holds on binary-consensus (n=3 rounds=1 crashes=0 extra=0): every property, over 8 runs\n`]);
+    const throwing = await cli('learn', path.join(import.meta.dirname, 'fixtures', 'throwing-problem.ts'));
+    assert.equal(throwing.code, 2);
+    assert.match(throwing.err, /^protoforge: error: property reads-too-far of throwing threw on run 1 \(initial A A\): /);
+  });
+
   test('bad input: an unknown problem, a flag out of range, a parameter given twice', async () => {
-    assert.deepEqual(await cli('learn', 'nope'), { code: 2, out: '', err: 'protoforge: error: unknown round problem "nope" (the library has: atomic-commit)\n' });
+    assert.deepEqual(await cli('learn', 'nope'), { code: 2, out: '', err: 'protoforge: error: unknown round problem "nope" (the library has: atomic-commit; give a path such as ./my-round-problem.ts for your own)\n' });
     const range = await cli('learn', 'atomic-commit', '--nodes', '0');
     assert.equal(range.code, 2);
     assert.match(range.err, /--nodes must be a whole number from 1 to 64/);

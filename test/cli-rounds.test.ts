@@ -31,7 +31,7 @@ describe('protoforge rounds', () => {
     assert.equal(big.code, 3);
     assert.match(big.err, /has 18,440,755,681,001,536 runs, more than --max-runs 10000000/);
     assert.match((await cli('rounds', 'atomic-commit', '--protocol', 'nope')).err, /^protoforge: error: atomic-commit has no protocol "nope"/);
-    assert.match((await cli('rounds', 'consensus', '--protocol', 'x')).err, /^protoforge: error: unknown round problem "consensus" \(the library has: atomic-commit\)$/m);
+    assert.match((await cli('rounds', 'consensus', '--protocol', 'x')).err, /^protoforge: error: unknown round problem "consensus" \(the library has: atomic-commit; give a path such as \.\/my-round-problem\.ts for your own\)$/m);
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, readFileSync(path.join(dir, 'table.json'), 'utf8').replace('"Commit"', '"Comit"'));
     const r = await cli('rounds', 'atomic-commit', '--protocol', bad);

@@ -2,7 +2,7 @@
  * The exhaustive round checker: every crash pattern (fewest crashes first) times every initial
  * assignment, each run completed and tested against the properties in their order.
  */
-import { runRounds, tabulate, validateTable } from '../core/rounds.ts';
+import { RoundsError, runRounds, tabulate, validateTable } from '../core/rounds.ts';
 import type { Crash, RoundFunction, RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
 
 export type RoundCheckResult =
@@ -66,7 +66,13 @@ export function checkRounds(inst: RoundInstance, protocol: RoundTable | RoundFun
     for (const initial of assignments(inst.n, inst.initial)) {
       const run = runRounds(table, inst.rounds, initial, crashes);
       runs++;
-      const failed = inst.properties.find((p) => !p.holds(run));
+      const failed = inst.properties.find((p) => {
+        try {
+          return !p.holds(run);
+        } catch (err) {
+          throw new RoundsError(`property ${p.name} of ${inst.problem.name} threw on run ${runs} (initial ${initial.join(' ')}): ${(err as Error)?.message ?? String(err)}`);
+        }
+      });
       if (failed) return { verdict: 'fails', runs, property: failed.name, run };
     }
   }

@@ -11,6 +11,7 @@ import type { RoundInstance } from '../core/rounds.ts';
 import { keyValue, positive, wholeNumber } from './flags.ts';
 import type { Io } from './io.ts';
 import { UsageError } from './usage-error.ts';
+import { loadRoundProblem } from './load-protocol.ts';
 
 interface LearnFlags {
   param: Record<string, string>;
@@ -27,6 +28,7 @@ interface LearnFlags {
   timeout?: number;
   maxIterations: number;
   out?: string;
+  export?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -85,7 +87,8 @@ async function synthesize(entry: RoundLibraryEntry, inst: RoundInstance, flags: 
 export function addLearnCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('learn')
     .description('learn a round-based protocol from its properties alone by self-play, and keep it only once the checker proves it')
-    .argument('<problem>', `a round problem of the library (${roundLibrary.map((e) => e.problem.name).join(', ')})`)
+    .argument('<problem>', `a round problem of the library (${roundLibrary.map((e) => e.problem.name).join(', ')}) or a .ts file exporting one`)
+    .option('--export <name>', 'which export of the file, when it exports several problems')
     .addOption(new Option('--nodes <n>', 'processes (the problem\'s n)').argParser(wholeNumber('--nodes', 1, 64)))
     .addOption(new Option('--rounds <r>', 'rounds').argParser(wholeNumber('--rounds', 1, 64)))
     .addOption(new Option('--states <k>', 'anonymous states besides the named ones (the problem\'s extra)').argParser(wholeNumber('--states', 0, 64)))
@@ -103,8 +106,7 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (name: string, flags: LearnFlags) => {
-      const entry = roundLibrary.find((e) => e.problem.name === name);
-      if (!entry) throw new UsageError(`unknown round problem ${JSON.stringify(name)} (the library has: ${roundLibrary.map((e) => e.problem.name).join(', ')})`);
+      const entry = await loadRoundProblem(name, flags.export);
       const inst = instantiateRounds(entry.problem, problemParams(name, flags));
       if (flags.method === 'smt') return setExit(await synthesize(entry, inst, flags, io));
       const bar = flags.progress && io.tty && !flags.json
@@ -125,14 +127,14 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
       if (failuresFile) writeFileSync(failuresFile, JSON.stringify(result.failure, null, 2) + '\n');
       const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ');
       if (flags.json) {
-        io.out(JSON.stringify({ problem: name, params: inst.params, method: flags.method, seed: flags.seed, seconds, ...result }, null, 2) + '\n');
+        io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, method: flags.method, seed: flags.seed, seconds, ...result }, null, 2) + '\n');
       } else {
         const summary = `${result.phases} phases, ${result.episodes.toLocaleString('en-US')} episodes, ${result.counterexamples} counterexamples fed back, ` +
           `${result.checkedRuns.toLocaleString('en-US')} runs checked, ${seconds.toFixed(2)} s`;
         if (result.verdict === 'proven') {
-          io.out(`Learned ${name} (${setting}) by ${flags.method === 'dqn' ? 'deep' : 'tabular'} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
+          io.out(`Learned ${entry.problem.name} (${setting}) by ${flags.method === 'dqn' ? 'deep' : 'tabular'} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
         } else {
-          io.out(`No proven table for ${name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
+          io.out(`No proven table for ${entry.problem.name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
             `${formatRun(result.failure!.run)}\n${summary}\n`);
         }
         if (flags.out) io.out(`Table: ${flags.out}${failuresFile ? `, its counterexample: ${failuresFile}` : ''}\n`);

@@ -5,7 +5,9 @@ import { tsImport } from 'tsx/esm/api';
 import ts from 'typescript';
 import { isProtocol, rememberSource } from '../core/index.ts';
 import type { Protocol } from '../core/index.ts';
-import { findMetaModel, findProtocol, library, metaModelLibrary } from '../protocols/index.ts';
+import { findMetaModel, findProtocol, library, metaModelLibrary, roundLibrary } from '../protocols/index.ts';
+import type { RoundLibraryEntry } from '../protocols/index.ts';
+import type { RoundProblem } from '../core/rounds.ts';
 import { isMetaModel } from '../metamodel/index.ts';
 import type { MetaModel } from '../metamodel/index.ts';
 import { UsageError } from './usage-error.ts';
@@ -29,7 +31,7 @@ interface Kind<T> {
 async function loadExported<T>(kind: Kind<T>, arg: string, exportName?: string): Promise<{ value: T; file?: string; exportName?: string }> {
   if (!looksLikePath(arg)) {
     const found = kind.find(arg);
-    if (!found) throw new UsageError(`unknown ${kind.noun} ${JSON.stringify(arg)} (the library has: ${kind.library.map((p) => p.name).join(', ')}; give a path such as ./my-${kind.noun}.ts for your own)`);
+    if (!found) throw new UsageError(`unknown ${kind.noun} ${JSON.stringify(arg)} (the library has: ${kind.library.map((p) => p.name).join(', ')}; give a path such as ./my-${kind.noun.replace(/ /g, '-')}.ts for your own)`);
     return { value: found };
   }
   const file = path.resolve(arg);
@@ -71,6 +73,23 @@ const protocols: Kind<Protocol> = {
 const metaModels: Kind<MetaModel> = {
   noun: 'meta-model', is: isMetaModel, library: metaModelLibrary, find: findMetaModel, hint: 'export the value returned by defineMetaModel()',
 };
+
+const roundProblems: Kind<RoundProblem> = {
+  noun: 'round problem',
+  is: (v): v is RoundProblem => (v as RoundProblem)?.kind === 'protoforge.round-problem',
+  library: roundLibrary.map((e) => e.problem),
+  find: (name) => roundLibrary.find((e) => e.problem.name === name)?.problem,
+  hint: 'export the value returned by defineRoundProblem()',
+};
+
+/**
+ * A library round problem by name (with its protocols and symbolic properties), or the problem a
+ * TypeScript file exports (type-checked first), as an entry with no protocols of its own.
+ */
+export async function loadRoundProblem(arg: string, exportName?: string): Promise<RoundLibraryEntry> {
+  const { value } = await loadExported(roundProblems, arg, exportName);
+  return roundLibrary.find((e) => e.problem === value) ?? { problem: value, protocols: [] };
+}
 
 /** A library protocol by name, or the protocol exported by a TypeScript file (type-checked first). */
 export async function loadProtocol(arg: string, exportName?: string): Promise<Protocol> {

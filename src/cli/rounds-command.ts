@@ -9,6 +9,7 @@ import type { RoundInstance } from '../core/rounds.ts';
 import { keyValue, positive, wholeNumber } from './flags.ts';
 import type { Io } from './io.ts';
 import { UsageError } from './usage-error.ts';
+import { loadRoundProblem } from './load-protocol.ts';
 
 interface RoundsFlags {
   param: Record<string, string>;
@@ -16,6 +17,7 @@ interface RoundsFlags {
   maxRuns: number;
   saveTable?: string;
   verifier: 'exhaustive' | 'smt';
+  export?: string;
   timeout?: number;
   json?: boolean;
 }
@@ -56,7 +58,8 @@ async function verifyWithZ3(entry: RoundLibraryEntry, inst: RoundInstance, proto
 export function addRoundsCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('rounds')
     .description('check a round-based protocol on every initial assignment and every crash pattern')
-    .argument('<problem>', `a round problem of the library (${roundLibrary.map((e) => e.problem.name).join(', ')})`)
+    .argument('<problem>', `a round problem of the library (${roundLibrary.map((e) => e.problem.name).join(', ')}) or a .ts file exporting one`)
+    .option('--export <name>', 'which export of the file, when it exports several problems')
     .requiredOption('--protocol <name|table.json>', 'a protocol of the library for this problem, or a transition table saved as JSON')
     .addOption(new Option('-p, --param <key=value>', 'set a problem parameter (repeatable)').argParser(keyValue).default({}, 'the problem\'s defaults'))
     .addOption(new Option('--max-runs <n>', 'refuse (exit 3) to check more runs than this').default(10_000_000).argParser(wholeNumber('--max-runs', 1, Number.MAX_SAFE_INTEGER)))
@@ -65,14 +68,13 @@ export function addRoundsCommand(program: Command, io: Io, setExit: (code: numbe
     .addOption(new Option('--timeout <s>', 'with --verifier smt: give up (exit 3) after this long per solver call').argParser(positive('--timeout')))
     .option('--json', 'print the result as JSON on stdout')
     .action(async (name: string, flags: RoundsFlags) => {
-      const entry = roundLibrary.find((e) => e.problem.name === name);
-      if (!entry) throw new UsageError(`unknown round problem ${JSON.stringify(name)} (the library has: ${roundLibrary.map((e) => e.problem.name).join(', ')})`);
+      const entry = await loadRoundProblem(name, flags.export);
       const inst = instantiateRounds(entry.problem, flags.param);
       const protocol = protocolFor(entry, flags.protocol);
       const total = countRuns(inst.n, inst.rounds, inst.crashes, inst.initial.length);
       if (flags.verifier === 'smt') return setExit(await verifyWithZ3(entry, inst, protocol, flags, io));
       if (total > flags.maxRuns) {
-        io.err(`protoforge: stopped: ${name} with these parameters has ${total.toLocaleString('en-US')} runs, more than --max-runs ${flags.maxRuns}: raise it, or lower n, rounds or crashes\n`);
+        io.err(`protoforge: stopped: ${entry.problem.name} with these parameters has ${total.toLocaleString('en-US')} runs, more than --max-runs ${flags.maxRuns}: raise it, or lower n, rounds or crashes\n`);
         return setExit(3);
       }
       if (flags.saveTable) {
@@ -80,8 +82,8 @@ export function addRoundsCommand(program: Command, io: Io, setExit: (code: numbe
         writeFileSync(flags.saveTable, JSON.stringify(table, null, 2) + '\n');
       }
       const result = checkRounds(inst, protocol);
-      if (flags.json) io.out(JSON.stringify({ problem: name, params: inst.params, protocol: protocol.name, ...result }, null, 2) + '\n');
-      else if (result.verdict === 'holds') io.out(`${protocol.name} holds on ${name} (${Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ')}): every property, over ${result.runs.toLocaleString('en-US')} runs\n`);
+      if (flags.json) io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, protocol: protocol.name, ...result }, null, 2) + '\n');
+      else if (result.verdict === 'holds') io.out(`${protocol.name} holds on ${entry.problem.name} (${Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ')}): every property, over ${result.runs.toLocaleString('en-US')} runs\n`);
       else io.out(`${protocol.name} fails ${result.property} on run ${result.runs} of ${total.toLocaleString('en-US')}:\n${formatRun(result.run)}\n`);
       setExit(result.verdict === 'holds' ? 0 : 1);
     });
