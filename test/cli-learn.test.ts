@@ -77,6 +77,38 @@ describe('protoforge learn', () => {
     assert.match(throwing.err, /^protoforge: error: property reads-too-far of throwing threw on run 1 \(initial A A\): /);
   });
 
+  test('--grow: when no table is found, larger machines are tried, smallest first', async () => {
+    const r = await cli('learn', 'atomic-commit', '--method', 'smt', '--non-blocking', '--rounds', '1', '--grow', '1');
+    assert.equal(r.code, 0);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'No table exists for atomic-commit (n=3 rounds=1 crashes=1 extra=0 p5=rule-5 decide=true, non-blocking): Z3 proves it (unsat) on these 4 runs alone:');
+    assert.ok(lines.includes('Trying a larger machine: rounds=2 extra=0'));
+    assert.match(r.out, /\nSynthesized atomic-commit \(n=3 rounds=2 crashes=1 extra=0 p5=rule-5 decide=true, non-blocking\) with Z3: 18 table entries/);
+    const json = await cli('learn', 'atomic-commit', '-p', 'p5=as-written', '--max-phases', '1', '--grow', '1', '--json');
+    assert.equal(json.code, 3);
+    assert.deepEqual(JSON.parse(json.out).params, { n: 3, rounds: 3, crashes: 1, extra: 1, p5: 'as-written', decide: true });
+  });
+
+  test('--machine writes the table as a state machine that generate renders as text, TypeScript and SVG', async () => {
+    const machine = path.join(dir, 'ac-machine.json');
+    assert.equal((await cli('learn', 'atomic-commit', '--seed', '1', '--machine', machine)).code, 0);
+    const m = JSON.parse(readFileSync(machine, 'utf8'));
+    const table = JSON.parse((await cli('learn', 'atomic-commit', '--seed', '1', '--json')).out).table as RoundTable;
+    assert.equal(m.kind, 'protoforge.machine');
+    assert.deepEqual(m.states.map((s: { name: string }) => s.name), ['LocalCommit', 'LocalAbort', 'Commit', 'Abort']);
+    // One transition per table entry, to the entry's next state.
+    const transitions = m.states.flatMap((s: { name: string; transitions: { message: string; to: number }[] }) =>
+      s.transitions.map((t) => [`${s.name}|${t.message}`, m.states[t.to].name]));
+    assert.deepEqual(Object.fromEntries(transitions), table.next);
+    const text = await cli('generate', machine);
+    assert.match(text.out, /^state machine: tabular-q-seed-1 /);
+    assert.match(text.out, /\nstate: LocalCommit\nAn initial state: a process starts in it\.\n/);
+    const ts = await cli('generate', machine, '--format', 'ts');
+    assert.match(ts.out, /\nexport function onLocalCommit3\(state: State\): Step \{\n/);
+    assert.match((await cli('generate', machine, '--format', 'svg')).out, /^<svg/m);
+    assert.deepEqual(await cli('generate', path.join(dir, 'ac3.json')), { code: 2, out: '', err: `protoforge: error: ${path.join(dir, 'ac3.json')} is not a state machine (expected the JSON of generate --format json or learn --machine)\n` });
+  });
+
   test('bad input: an unknown problem, a flag out of range, a parameter given twice', async () => {
     assert.deepEqual(await cli('learn', 'nope'), { code: 2, out: '', err: 'protoforge: error: unknown round problem "nope" (the library has: atomic-commit; give a path such as ./my-round-problem.ts for your own)\n' });
     const range = await cli('learn', 'atomic-commit', '--nodes', '0');

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { generate, renderText, StateBoundError } from '../metamodel/index.ts';
+import { generate, isStateMachine, renderText, StateBoundError } from '../metamodel/index.ts';
 import type { StateMachine } from '../metamodel/index.ts';
 import { bftCommit, TABLE_1 } from '../protocols/bft-commit.ts';
 import { renderDot, renderMermaid } from '../viz/machine-graph.ts';
@@ -43,10 +43,30 @@ function table(): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
+function readMachine(file: string): StateMachine {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read machine ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (!isStateMachine(value)) throw new UsageError(`${file} is not a state machine (expected the JSON of generate --format json or learn --machine)`);
+  return value;
+}
+
+async function render(machine: StateMachine, flags: GenerateFlags, io: Io): Promise<number> {
+  const text = await FORMATS[flags.format](machine);
+  if (flags.out) {
+    writeFileSync(flags.out, text);
+    io.out(`${flags.out}: ${machine.stats.final} states (${machine.stats.enumerated} enumerated, ${machine.stats.reachable} reachable)\n`);
+  } else io.out(text);
+  return 0;
+}
+
 export function addGenerateCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   program.command('generate')
     .description('generate one member of a family of state machines from its meta-model: text, JSON, DOT, SVG, Mermaid or TypeScript')
-    .argument('<meta-model>', 'a meta-model of the library (bft-commit) or a path to a .ts file exporting one')
+    .argument('<meta-model>', 'a meta-model of the library (bft-commit), a path to a .ts file exporting one, or a machine saved as .json')
     .addOption(new Option('-p, --param <key=value>', 'set a meta-model parameter (repeatable)').argParser(keyValue).default({}, 'the meta-model\'s defaults'))
     .option('--export <name>', 'which export of the file, when it exports several meta-models')
     .addOption(new Option('--format <format>', 'what to write').choices(Object.keys(FORMATS)).default('text'))
@@ -54,6 +74,8 @@ export function addGenerateCommand(program: Command, io: Io, setExit: (code: num
     .addOption(new Option('--max-states <n>', 'stop (exit 3) rather than enumerate more states than this').argParser(wholeNumber('--max-states', 1, 2 ** 31 - 1)))
     .option('--table', 'bft-commit only: the source document\'s Table 1 beside this generator\'s counts and times')
     .action(async (arg: string, flags: GenerateFlags) => {
+      // A machine saved as JSON (by `generate --format json` or `learn --machine`) renders as it is.
+      if (arg.endsWith('.json')) return setExit(await render(readMachine(arg), flags, io));
       const model = await loadMetaModel(arg, flags.export);
       if (flags.table) {
         if (model !== bftCommit) throw new UsageError('--table compares with the BFT document\'s Table 1, so it goes with bft-commit only');
@@ -70,11 +92,6 @@ export function addGenerateCommand(program: Command, io: Io, setExit: (code: num
         }
         throw err;
       }
-      const text = await FORMATS[flags.format](machine);
-      if (flags.out) {
-        writeFileSync(flags.out, text);
-        io.out(`${flags.out}: ${machine.stats.final} states (${machine.stats.enumerated} enumerated, ${machine.stats.reachable} reachable)\n`);
-      } else io.out(text);
-      setExit(0);
+      setExit(await render(machine, flags, io));
     });
 }

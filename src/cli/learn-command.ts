@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { formatRun } from '../check/rounds.ts';
 import { instantiateRounds } from '../core/rounds.ts';
 import { learnTabular } from '../learn/tabular.ts';
+import { tableToMachine } from '../learn/machine.ts';
 import type { PhaseReport } from '../learn/tabular.ts';
 import { roundLibrary } from '../protocols/index.ts';
 import type { RoundLibraryEntry } from '../protocols/index.ts';
@@ -27,7 +28,9 @@ interface LearnFlags {
   simplify?: boolean;
   timeout?: number;
   maxIterations: number;
+  grow: number;
   out?: string;
+  machine?: string;
   export?: string;
   json?: boolean;
   progress: boolean;
@@ -71,6 +74,7 @@ async function synthesize(entry: RoundLibraryEntry, inst: RoundInstance, flags: 
   const seconds = (performance.now() - t0) / 1000;
   const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ') + (flags.nonBlocking ? ', non-blocking' : '');
   if (result.verdict === 'found' && flags.out) writeFileSync(flags.out, JSON.stringify(result.table, null, 2) + '\n');
+  if (result.verdict === 'found' && flags.machine) writeFileSync(flags.machine, JSON.stringify(tableToMachine(inst, result.table), null, 2) + '\n');
   if (flags.json) io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, method: 'smt', seconds, ...result }, null, 2) + '\n');
   else if (result.verdict === 'found') {
     io.out(`Synthesized ${entry.problem.name} (${setting}) with Z3: ${Object.keys(result.table.next).length} table entries, proven over every run by the checker.\n` +
@@ -82,6 +86,60 @@ async function synthesize(entry: RoundLibraryEntry, inst: RoundInstance, flags: 
       `\nTry more rounds (--rounds) or more states (--states). ${seconds.toFixed(2)} s\n`);
   } else io.err(`protoforge: stopped: Z3 gave no answer: ${result.reason}\n`);
   return result.verdict === 'found' ? 0 : result.verdict === 'impossible' ? 1 : 3;
+}
+
+/** The instances to try: the one asked for, then (with --grow N) up to N more rounds and N more anonymous states, smallest first. */
+function growth(entry: RoundLibraryEntry, params: Record<string, string>, grow: number): RoundInstance[] {
+  const first = instantiateRounds(entry.problem, params);
+  const extraSpec = entry.problem.params.extra;
+  const out: RoundInstance[] = [];
+  for (let total = 0; total <= 2 * grow; total++) {
+    for (let dr = Math.min(total, grow); dr >= 0; dr--) {
+      const dk = total - dr;
+      if (dk > grow || (dk > 0 && !extraSpec)) continue;
+      const rounds = first.rounds + dr;
+      const extra = Number(first.params.extra ?? 0) + dk;
+      if (rounds > entry.problem.params.rounds.max || (extraSpec && extra > (extraSpec as { max: number }).max)) continue;
+      out.push(instantiateRounds(entry.problem, { ...params, rounds: String(rounds), ...(extraSpec ? { extra: String(extra) } : {}) }));
+    }
+  }
+  return out;
+}
+
+/** One learning run (tabular or DQN) on one instance; prints its outcome; 0 when proven, 3 when the budget ran out. */
+async function learnOnce(entry: RoundLibraryEntry, inst: RoundInstance, flags: LearnFlags, io: Io): Promise<number> {
+  const bar = flags.progress && io.tty && !flags.json
+    ? new SingleBar({ format: 'Learning [{bar}] phase {value}/{total}, {episodes} episodes, mean reward {reward}, last check: {verdict}', stream: process.stderr })
+    : null;
+  bar?.start(flags.maxPhases, 0, { episodes: 0, reward: '-', verdict: '-' });
+  const t0 = performance.now();
+  const learnOptions = {
+    seed: flags.seed, episodes: flags.episodes, maxPhases: flags.maxPhases,
+    onPhase: (p: PhaseReport) => bar?.update(p.phase, { episodes: p.episodes, reward: p.meanReward.toFixed(1), verdict: p.verdict === 'holds' ? 'holds' : `fails ${p.property}` }),
+  };
+  // TensorFlow.js loads only when asked for.
+  const result = flags.method === 'dqn' ? await (await import('../learn/dqn.ts')).learnDqn(inst, learnOptions) : learnTabular(inst, learnOptions);
+  bar?.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const failuresFile = flags.out && result.failure ? flags.out.replace(/\.json$/, '') + '.counterexample.json' : undefined;
+  if (flags.out) writeFileSync(flags.out, JSON.stringify(result.table, null, 2) + '\n');
+  if (flags.machine) writeFileSync(flags.machine, JSON.stringify(tableToMachine(inst, result.table), null, 2) + '\n');
+  if (failuresFile) writeFileSync(failuresFile, JSON.stringify(result.failure, null, 2) + '\n');
+  const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (flags.json) {
+    io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, method: flags.method, seed: flags.seed, seconds, ...result }, null, 2) + '\n');
+  } else {
+    const summary = `${result.phases} phases, ${result.episodes.toLocaleString('en-US')} episodes, ${result.counterexamples} counterexamples fed back, ` +
+      `${result.checkedRuns.toLocaleString('en-US')} runs checked, ${seconds.toFixed(2)} s`;
+    if (result.verdict === 'proven') {
+      io.out(`Learned ${entry.problem.name} (${setting}) by ${flags.method === 'dqn' ? 'deep' : 'tabular'} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
+    } else {
+      io.out(`No proven table for ${entry.problem.name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
+        `${formatRun(result.failure!.run)}\n${summary}\n`);
+    }
+    if (flags.out) io.out(`Table: ${flags.out}${failuresFile ? `, its counterexample: ${failuresFile}` : ''}\n`);
+  }
+  return result.verdict === 'proven' ? 0 : 3;
 }
 
 export function addLearnCommand(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -102,43 +160,25 @@ export function addLearnCommand(program: Command, io: Io, setExit: (code: number
     .option('--simplify', 'with --method smt: drop every table entry the checker proves unneeded')
     .addOption(new Option('--timeout <s>', 'with --method smt: give up (exit 3) after this long per solver call').argParser(positive('--timeout')))
     .addOption(new Option('--max-iterations <n>', 'with --method smt: the most solve-and-check rounds').default(10_000).argParser(wholeNumber('--max-iterations', 1, 1e9)))
+    .addOption(new Option('--grow <n>', 'when no table is found, try up to n more rounds and n more anonymous states, smallest first').default(0).argParser(wholeNumber('--grow', 0, 8)))
+    .option('--machine <file>', 'also write the table as a state machine (JSON) that `protoforge generate FILE --format text|dot|svg|mermaid|ts` renders')
     .option('--out <file>', 'write the learned transition table (JSON; `protoforge rounds PROBLEM --protocol FILE` checks it)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (name: string, flags: LearnFlags) => {
       const entry = await loadRoundProblem(name, flags.export);
-      const inst = instantiateRounds(entry.problem, problemParams(name, flags));
-      if (flags.method === 'smt') return setExit(await synthesize(entry, inst, flags, io));
-      const bar = flags.progress && io.tty && !flags.json
-        ? new SingleBar({ format: 'Learning [{bar}] phase {value}/{total}, {episodes} episodes, mean reward {reward}, last check: {verdict}', stream: process.stderr })
-        : null;
-      bar?.start(flags.maxPhases, 0, { episodes: 0, reward: '-', verdict: '-' });
-      const t0 = performance.now();
-      const learnOptions = {
-        seed: flags.seed, episodes: flags.episodes, maxPhases: flags.maxPhases,
-        onPhase: (p: PhaseReport) => bar?.update(p.phase, { episodes: p.episodes, reward: p.meanReward.toFixed(1), verdict: p.verdict === 'holds' ? 'holds' : `fails ${p.property}` }),
-      };
-      // TensorFlow.js loads only when asked for.
-      const result = flags.method === 'dqn' ? await (await import('../learn/dqn.ts')).learnDqn(inst, learnOptions) : learnTabular(inst, learnOptions);
-      bar?.stop();
-      const seconds = (performance.now() - t0) / 1000;
-      const failuresFile = flags.out && result.failure ? flags.out.replace(/\.json$/, '') + '.counterexample.json' : undefined;
-      if (flags.out) writeFileSync(flags.out, JSON.stringify(result.table, null, 2) + '\n');
-      if (failuresFile) writeFileSync(failuresFile, JSON.stringify(result.failure, null, 2) + '\n');
-      const setting = Object.entries(inst.params).map(([k, v]) => `${k}=${v}`).join(' ');
-      if (flags.json) {
-        io.out(JSON.stringify({ problem: entry.problem.name, params: inst.params, method: flags.method, seed: flags.seed, seconds, ...result }, null, 2) + '\n');
-      } else {
-        const summary = `${result.phases} phases, ${result.episodes.toLocaleString('en-US')} episodes, ${result.counterexamples} counterexamples fed back, ` +
-          `${result.checkedRuns.toLocaleString('en-US')} runs checked, ${seconds.toFixed(2)} s`;
-        if (result.verdict === 'proven') {
-          io.out(`Learned ${entry.problem.name} (${setting}) by ${flags.method === 'dqn' ? 'deep' : 'tabular'} Q-learning, seed ${flags.seed}: proven over every run by the checker.\n${summary}\n`);
-        } else {
-          io.out(`No proven table for ${entry.problem.name} (${setting}) within ${flags.maxPhases} phases: the best one fails ${result.failure!.property}:\n` +
-            `${formatRun(result.failure!.run)}\n${summary}\n`);
+      const sizes = growth(entry, problemParams(name, flags), flags.grow);
+      for (const [k, inst] of sizes.entries()) {
+        // With --json only the last attempt's result is printed: one JSON document.
+        let captured = '';
+        const attemptIo: Io = flags.json ? { ...io, out: (t) => { captured += t; } } : io;
+        const code = flags.method === 'smt' ? await synthesize(entry, inst, flags, attemptIo) : await learnOnce(entry, inst, flags, attemptIo);
+        if (code === 0 || k === sizes.length - 1) {
+          io.out(captured);
+          return setExit(code);
         }
-        if (flags.out) io.out(`Table: ${flags.out}${failuresFile ? `, its counterexample: ${failuresFile}` : ''}\n`);
+        const next = sizes[k + 1].params;
+        if (!flags.json) io.out(`Trying a larger machine: rounds=${next.rounds}${'extra' in next ? ` extra=${next.extra}` : ''}\n`);
       }
-      setExit(result.verdict === 'proven' ? 0 : 3);
     });
 }
