@@ -1,0 +1,616 @@
+/**
+ * Multi-decree Paxos: a replicated log of key-value commands (the core of a replicated KV service).
+ *
+ * Nodes
+ * - `r1` .. `rN` (role `replica`): every replica is proposer, acceptor and learner, and runs the KV
+ *   state machine. Colocating the roles is what real deployments do (every server keeps a copy of
+ *   the state), it lets a leader count its own promise and its own acceptance without a message, and
+ *   it keeps the replicas interchangeable (no handler compares replica ids).
+ * - `c1` .. `cK` (role `client`): client k submits one command (`commandFor(k)`) as a `request` to
+ *   replica k (round robin). A replica keeps the commands it hears of as pending; one that knows
+ *   another replica leads forwards the request there (or, for a request marked `redirect`, outputs
+ *   a redirect). Promises carry the voter's pending commands, so a new leader collects them. Since
+ *   replicas hear of different commands, two leaders may propose different batches for a slot.
+ *   Commands pinned to replicas make the initial state asymmetric: symmetry reduction over replicas
+ *   stays sound but merges few states.
+ *
+ * Ballots. A ballot is a round number 1, 2, ... claimed by one replica: an acceptor promises a round
+ * to one replica only (a prepare must carry a round above every round it promised), so at most one
+ * replica gathers a majority of promises per round, and only that one sends accepts in it. Rounds alone
+ * then order ballots, and no handler compares replica ids, which keeps replicas interchangeable. An
+ * acceptor accepts in its promised round only from the replica it promised it to, and in a higher
+ * round from anyone (that replica must have had a majority of promises for it).
+ *
+ * Leader election. A replica that is not leading and knows of a command it has not applied, or has
+ * accepted a slot it has not learned (its leader may have failed), has the timer `elect` armed;
+ * when it fires the replica starts phase 1 for the round above the highest it
+ * has promised (at most `maxBallot`: the checker fires timers at any moment, and the bound keeps the
+ * number of leader changes finite). It promises itself and sends `prepare` to the others; a promise
+ * carries the acceptor's snapshot, its applied slot count, its accepted [round, batch] per slot
+ * above the snapshot and its pending commands. With a majority the replica leads: it adopts the most advanced snapshot it was
+ * sent (installing it if it is ahead of its own state machine), re-proposes, for every slot above it
+ * up to the highest reported, the batch accepted in the highest round, fills slots nobody reported
+ * with no-ops, and sends its state machine to the voters whose applied prefix is below that snapshot.
+ * While its round stands (no replica prepared a higher one) it runs only phase 2: it proposes the
+ * commands it has pending, `batch` per slot, keeping at most `window` slots in flight, so commands
+ * that arrive meanwhile wait and go out together. A replica that sees a higher round steps down.
+ *
+ * Commit. Acceptors answer `accepted` to the leader of the round; the leader learns a slot once a
+ * majority (itself included) accepted it in its round, and sends `commit` with the batch to the
+ * others. Every replica applies learned slots in slot order, without gaps, to its KV state machine,
+ * skipping commands it already applied (a command may be chosen in two slots when a leader did not
+ * hear of the first), and outputs one `apply` record per slot with the replies to the commands.
+ *
+ * Compaction. Once `snapshotEvery` slots have been applied past the snapshot, the snapshot becomes
+ * the state machine (KV map, applied command ids, last included slot) and the accepted entries up to
+ * it are dropped: those slots are chosen, and a later leader learns so from the snapshot in a promise
+ * (any majority meets the one that accepted them, and each member either still reports the entry or
+ * has a snapshot that covers it). A replica that is behind installs a snapshot sent by a new leader
+ * (as above) or, after it recovers from a crash, by the replicas that answer its `catchup`.
+ *
+ * Network. A message delivered again changes nothing (a request already known, a promise or an
+ * acknowledgement already counted, a slot already learned; a vote is re-sent), so the protocol is
+ * checked by default on a grow-only message set (`duplicating`, as in the TLA+ Paxos specifications): any
+ * message may be delivered again, and a consumed message is not told apart from one still in flight.
+ *
+ * Durable: the promise (round and replica), the accepted entries and the snapshot. After a crash a
+ * replica restarts its state machine from its snapshot and asks the others to catch it up; its
+ * pending commands and learned-but-unapplied slots are gone (other replicas still have them).
+ *
+ * Outputs (what a front end replies to clients from):
+ * - `{ type: 'apply', slot, batch: [command ids], replies: [{ id, ok, value }] }` per applied slot;
+ * - `{ type: 'install', last }` when a snapshot replaces the state machine;
+ * - `{ type: 'redirect', id, leader }` for a request with `redirect: true` at a replica that knows
+ *   another replica leads;
+ * - `{ type: 'rejected', id, reason }` for a malformed command.
+ *
+ * Variants:
+ * - `multi-paxos` (default).
+ * - `ignores-accepted` (broken): a new leader does not re-propose the batches reported in promises;
+ *   it proposes its own pending commands from the first slot above the snapshot.
+ * - `applies-unordered` (broken): replicas apply learned slots as they learn them, leaving gaps.
+ */
+import { always, defineProtocol, encode, node, nodes, param, role, sometimes } from '../core/index.ts';
+import type { Ctx, World } from '../core/index.ts';
+
+export type KvValue = string | number;
+
+/**
+ * A client command: `put` sets `key` to `value`; `delete` removes it; `cas` sets it to `value` if
+ * its value is `expect` (null: absent); `get` reads it. Ids are unique per command (a client id and
+ * a sequence number in a service).
+ */
+export type Command = {
+  readonly id: string;
+  readonly op: 'put' | 'delete' | 'cas' | 'get';
+  readonly key: string;
+  readonly value: KvValue | null;
+  readonly expect: KvValue | null;
+};
+
+/** The commands chosen for one slot, in order; the empty batch is a no-op. */
+export type Batch = readonly Command[];
+
+/** A state machine after `last` slots: the KV map and the ids of the commands applied. */
+export type Snapshot = {
+  readonly last: number;
+  readonly kv: { readonly [key: string]: KvValue };
+  readonly done: { readonly [id: string]: true };
+};
+
+/** An acceptor's vote for one slot: [round, batch]. */
+export type Vote = readonly [number, Batch];
+
+export type Reply = { readonly id: string; readonly ok: boolean; readonly value: KvValue | null };
+
+export type Msg =
+  | { type: 'request'; cmd: Command; redirect: boolean }
+  | { type: 'prepare'; round: number }
+  | { type: 'promise'; round: number; applied: number; snap: Snapshot; accepted: { [slot: string]: Vote }; pending: { [id: string]: Command } }
+  | { type: 'accept'; round: number; slot: number; batch: Batch }
+  | { type: 'accepted'; round: number; slot: number }
+  | { type: 'commit'; slot: number; batch: Batch }
+  | { type: 'snapshot'; snap: Snapshot }
+  | { type: 'catchup'; applied: number };
+
+export type Output =
+  | { type: 'apply'; slot: number; batch: string[]; replies: Reply[] }
+  | { type: 'install'; last: number }
+  | { type: 'redirect'; id: string; leader: string }
+  | { type: 'rejected'; id: string | null; reason: string };
+
+/** Phase 1 in progress: the promises so far (voter -> its applied slot count), merged. */
+export type Preparing = {
+  phase: 'preparing';
+  round: number;
+  votes: { [replica: string]: number };
+  /** Per slot above `base.last`, the vote of the highest round reported. */
+  merged: { [slot: string]: Vote };
+  /** The most advanced snapshot reported. */
+  base: Snapshot;
+};
+
+/** Leading a round: the slots proposed in it and not yet committed, with the replicas that accepted. */
+export type Leading = {
+  phase: 'leading';
+  round: number;
+  next: number;
+  inflight: { [slot: string]: { batch: Batch; acks: { [replica: string]: true } } };
+};
+
+export type ReplicaState = {
+  /** Durable: the highest round promised, and the replica it was promised to (the leader hint). */
+  promised: number;
+  leader: string | null;
+  /** Durable: per slot above the snapshot, the last vote. */
+  accepted: { [slot: string]: Vote };
+  /** Durable: the snapshot. */
+  snap: Snapshot;
+  /** The state machine: applied slots 1..sm.last. */
+  sm: Snapshot;
+  /** Learned slots above `sm.last` (waiting for the slots before them). */
+  log: { [slot: string]: Batch };
+  /** Commands this replica heard of and has not applied. */
+  pending: { [id: string]: Command };
+  lead: Preparing | Leading | null;
+};
+
+export type ClientState = { cmd: Command };
+
+export type Variant = 'multi-paxos' | 'ignores-accepted' | 'applies-unordered';
+
+interface Config {
+  readonly maxBallot: number;
+  readonly batch: number;
+  readonly window: number;
+  readonly snapshotEvery: number;
+  readonly variant: Variant;
+}
+
+const NOOP: Batch = [];
+const EMPTY: Snapshot = { last: 0, kv: {}, done: {} };
+/** Election timeouts: replica k (from 0) waits ELECT_MS * (2 + k), so in a simulation one usually wins. */
+const ELECT_MS = 40;
+
+/** Command k of the model: put, compare-and-set, delete on x, then the same on y, and so on. */
+export function commandFor(k: number): Command {
+  const key = ['x', 'y', 'z', 'w'][Math.floor((k - 1) / 3) % 4];
+  switch ((k - 1) % 3) {
+    case 0: return { id: `c${k}`, op: 'put', key, value: k, expect: null };
+    case 1: return { id: `c${k}`, op: 'cas', key, value: k, expect: k - 1 };
+    default: return { id: `c${k}`, op: 'delete', key, value: null, expect: null };
+  }
+}
+
+const count = (o: object) => Object.keys(o).length;
+const slotsOf = (o: object) => Object.keys(o).map(Number).sort((a, b) => a - b);
+/** Command ids in submission order for the model's ids (c1 < c2 < c10), and a fixed order for any. */
+const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+const clone = <T>(v: T): T => structuredClone(v) as T;
+
+/**
+ * A replica wants a leader while it knows of a command it has not applied, or has accepted a slot
+ * it has not learned (the leader may have failed before committing it).
+ */
+function hasWork(s: ReplicaState): boolean {
+  if (count(s.pending) > 0) return true;
+  for (const slot in s.accepted) if (Number(slot) > s.sm.last && !s.log[slot]) return true;
+  return false;
+}
+
+function majority(ctx: Ctx<Msg, 'elect'>): number {
+  return Math.floor(ctx.nodesOf('replica').length / 2) + 1;
+}
+
+function others(ctx: Ctx<Msg, 'elect'>): string[] {
+  return ctx.nodesOf('replica').filter((id) => id !== ctx.self);
+}
+
+/** Runs one command on a KV map (changed in place); the reply to the client. */
+export function execute(kv: { [key: string]: KvValue }, cmd: Command): Reply {
+  const current = Object.prototype.hasOwnProperty.call(kv, cmd.key) ? kv[cmd.key] : null;
+  switch (cmd.op) {
+    case 'put':
+      kv[cmd.key] = cmd.value as KvValue;
+      return { id: cmd.id, ok: true, value: cmd.value };
+    case 'delete':
+      if (current === null) return { id: cmd.id, ok: false, value: null };
+      delete kv[cmd.key];
+      return { id: cmd.id, ok: true, value: null };
+    case 'cas':
+      if (current !== cmd.expect) return { id: cmd.id, ok: false, value: current };
+      if (cmd.value === null) delete kv[cmd.key];
+      else kv[cmd.key] = cmd.value;
+      return { id: cmd.id, ok: true, value: cmd.value };
+    case 'get':
+      return { id: cmd.id, ok: current !== null, value: current };
+  }
+}
+
+/** A request's command with its fields checked and missing optional ones set to null, or why not. */
+function normalize(raw: unknown): Command | string {
+  if (typeof raw !== 'object' || raw === null) return 'a command must be an object';
+  const c = raw as Record<string, unknown>;
+  const isValue = (v: unknown) => v === undefined || v === null || typeof v === 'string' || typeof v === 'number';
+  if (typeof c.id !== 'string' || c.id === '') return 'id must be a non-empty string';
+  if (c.op !== 'put' && c.op !== 'delete' && c.op !== 'cas' && c.op !== 'get') return 'op must be put, delete, cas or get';
+  if (typeof c.key !== 'string') return 'key must be a string';
+  if (!isValue(c.value) || !isValue(c.expect)) return 'value and expect must be strings, numbers or null';
+  if (c.op === 'put' && (c.value === undefined || c.value === null)) return 'put needs a value';
+  return { id: c.id, op: c.op, key: c.key, value: (c.value ?? null) as KvValue | null, expect: (c.expect ?? null) as KvValue | null };
+}
+
+function replica(cfg: Config) {
+  const { maxBallot, variant } = cfg;
+
+  /** Arms `elect` while this replica has work, is not leading and may still start a round; else cancels it. */
+  function settle(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): ReplicaState {
+    const wanted = t.lead?.phase !== 'leading' && hasWork(t) && t.promised < maxBallot;
+    if (wanted) ctx.setTimer('elect', ELECT_MS * (2 + ctx.nodesOf('replica').indexOf(ctx.self)));
+    else ctx.cancelTimer('elect');
+    return t;
+  }
+
+  /** Replaces the state machine by `snap`, which is ahead of it; makes it the durable snapshot. */
+  function install(t: ReplicaState, snap: Snapshot, ctx: Ctx<Msg, 'elect'>): void {
+    t.sm = clone(snap);
+    if (snap.last > t.snap.last) {
+      t.snap = clone(snap);
+      for (const slot of slotsOf(t.accepted)) if (slot <= snap.last) delete t.accepted[slot];
+    }
+    for (const slot of slotsOf(t.log)) if (slot <= snap.last) delete t.log[slot];
+    for (const id of Object.keys(t.pending)) if (snap.done[id]) delete t.pending[id];
+    ctx.output({ type: 'install', last: snap.last });
+  }
+
+  function applySlot(t: ReplicaState, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
+    const sm = t.sm as { last: number; kv: { [key: string]: KvValue }; done: { [id: string]: true } };
+    const replies: Reply[] = [];
+    for (const cmd of batch) {
+      if (sm.done[cmd.id]) continue;
+      replies.push(execute(sm.kv, cmd));
+      sm.done[cmd.id] = true;
+      delete t.pending[cmd.id];
+    }
+    sm.last = Math.max(sm.last, slot);
+    delete t.log[slot];
+    ctx.output({ type: 'apply', slot, batch: batch.map((c) => c.id), replies });
+  }
+
+  /** Applies the learned slots that follow the applied prefix, then compacts if it is time. */
+  function applyReady(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): void {
+    if (variant === 'applies-unordered') {
+      for (const slot of slotsOf(t.log)) applySlot(t, slot, t.log[slot], ctx);
+    } else {
+      while (t.log[t.sm.last + 1]) applySlot(t, t.sm.last + 1, t.log[t.sm.last + 1], ctx);
+    }
+    if (cfg.snapshotEvery > 0 && t.sm.last - t.snap.last >= cfg.snapshotEvery) {
+      t.snap = clone(t.sm);
+      for (const slot of slotsOf(t.accepted)) if (slot <= t.snap.last) delete t.accepted[slot];
+    }
+  }
+
+  function learn(t: ReplicaState, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
+    if (slot <= t.sm.last || t.log[slot]) return;
+    t.log[slot] = batch;
+    applyReady(t, ctx);
+  }
+
+  /** The leader's commit of a slot a majority accepted in its round. */
+  function commit(t: ReplicaState, slot: number, ctx: Ctx<Msg, 'elect'>): void {
+    const lead = t.lead as Leading;
+    const { batch } = lead.inflight[slot];
+    delete lead.inflight[slot];
+    for (const id of others(ctx)) ctx.send(id, { type: 'commit', slot, batch });
+    learn(t, slot, batch, ctx);
+  }
+
+  /** Phase 2 for one slot: accept it here, ask the others. */
+  function propose(t: ReplicaState, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
+    const lead = t.lead as Leading;
+    if (slot > t.snap.last) t.accepted[slot] = [lead.round, batch];
+    lead.inflight[slot] = { batch, acks: { [ctx.self]: true } };
+    for (const id of others(ctx)) ctx.send(id, { type: 'accept', round: lead.round, slot, batch });
+    if (majority(ctx) <= 1) commit(t, slot, ctx);
+  }
+
+  /** Proposes pending commands, `batch` per slot, while fewer than `window` slots are in flight. */
+  function proposeNew(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): void {
+    while (t.lead?.phase === 'leading' && count(t.lead.inflight) < cfg.window) {
+      const lead: Leading = t.lead;
+      const busy = new Set<string>();
+      for (const slot in lead.inflight) for (const c of lead.inflight[slot].batch) busy.add(c.id);
+      for (const slot in t.log) for (const c of t.log[slot]) busy.add(c.id);
+      const ids = Object.keys(t.pending).filter((id) => !busy.has(id)).sort(byId).slice(0, cfg.batch);
+      if (ids.length === 0) return;
+      propose(t, lead.next++, ids.map((id) => t.pending[id]), ctx);
+    }
+  }
+
+  /** A majority promised: adopt the best snapshot, re-propose what was reported, fill gaps, lead. */
+  function becomeLeader(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): void {
+    const prep = t.lead as Preparing;
+    const base = prep.base;
+    if (base.last > t.sm.last) install(t, base, ctx);
+    const reported = variant === 'ignores-accepted' ? {} : prep.merged;
+    const top = Math.max(base.last, ...slotsOf(reported));
+    const next = Math.max(top, t.sm.last, ...slotsOf(t.log)) + 1;
+    t.lead = { phase: 'leading', round: prep.round, next, inflight: {} };
+    for (const voter of Object.keys(prep.votes).sort()) {
+      if (voter !== ctx.self && prep.votes[voter] < base.last) ctx.send(voter, { type: 'snapshot', snap: t.sm });
+    }
+    for (let slot = base.last + 1; slot <= top; slot++) propose(t, slot, reported[slot]?.[1] ?? NOOP, ctx);
+    proposeNew(t, ctx);
+  }
+
+  /** Steps down from a lower round once this replica has promised a higher one. */
+  function promise(t: ReplicaState, round: number, to: string): void {
+    t.promised = round;
+    t.leader = to;
+    if (t.lead && t.lead.round < round) t.lead = null;
+  }
+
+  return role<ReplicaState, Msg, 'elect'>({
+    init: () => ({ promised: 0, leader: null, accepted: {}, snap: EMPTY, sm: EMPTY, log: {}, pending: {}, lead: null }),
+    durable: ['promised', 'leader', 'accepted', 'snap'],
+    recover(s, ctx) {
+      for (const id of others(ctx)) ctx.send(id, { type: 'catchup', applied: s.snap.last });
+      return { ...s, sm: s.snap };
+    },
+    timers: {
+      elect(s, ctx) {
+        if (s.lead?.phase === 'leading' || !hasWork(s) || s.promised >= maxBallot) return settle(s, ctx);
+        const t = clone(s);
+        const round = s.promised + 1;
+        promise(t, round, ctx.self);
+        t.lead = { phase: 'preparing', round, votes: { [ctx.self]: t.sm.last }, merged: clone(t.accepted), base: t.snap };
+        for (const id of others(ctx)) ctx.send(id, { type: 'prepare', round });
+        if (majority(ctx) <= 1) becomeLeader(t, ctx);
+        return settle(t, ctx);
+      },
+    },
+    on: {
+      request(s, m, ctx) {
+        const cmd = normalize(m.cmd);
+        if (typeof cmd === 'string') {
+          const id = (m.cmd as { id?: unknown } | null)?.id;
+          ctx.output({ type: 'rejected', id: typeof id === 'string' ? id : null, reason: cmd });
+          return s;
+        }
+        if (s.sm.done[cmd.id] || s.pending[cmd.id]) return s;
+        const t = clone(s);
+        t.pending[cmd.id] = cmd;
+        if (t.lead?.phase === 'leading') proposeNew(t, ctx);
+        else if (t.leader !== null && t.leader !== ctx.self) {
+          if (m.redirect === true) ctx.output({ type: 'redirect', id: cmd.id, leader: t.leader });
+          else ctx.send(t.leader, { type: 'request', cmd, redirect: false });
+        }
+        return settle(t, ctx);
+      },
+      prepare(s, m, ctx) {
+        if (m.round <= s.promised) return s;
+        const t = clone(s);
+        promise(t, m.round, ctx.from);
+        ctx.send(ctx.from, { type: 'promise', round: m.round, applied: t.sm.last, snap: t.snap, accepted: t.accepted, pending: t.pending });
+        return settle(t, ctx);
+      },
+      promise(s, m, ctx) {
+        const lead = s.lead;
+        if (lead?.phase === 'leading' && lead.round === m.round) {
+          // A promise after the majority: the requests it carries are still news.
+          const fresh = Object.keys(m.pending).filter((id) => !s.pending[id] && !s.sm.done[id]);
+          if (fresh.length === 0) return s;
+          const t = clone(s);
+          for (const id of fresh) t.pending[id] = m.pending[id];
+          proposeNew(t, ctx);
+          return settle(t, ctx);
+        }
+        if (lead?.phase !== 'preparing' || lead.round !== m.round || lead.votes[ctx.from] !== undefined) return s;
+        const t = clone(s);
+        const prep = t.lead as Preparing;
+        prep.votes[ctx.from] = m.applied;
+        if (m.snap.last > prep.base.last) prep.base = m.snap;
+        for (const slot of slotsOf(m.accepted)) {
+          const vote = m.accepted[slot];
+          if (!prep.merged[slot] || prep.merged[slot][0] < vote[0]) prep.merged[slot] = vote;
+        }
+        for (const slot of slotsOf(prep.merged)) if (slot <= prep.base.last) delete prep.merged[slot];
+        for (const id in m.pending) if (!t.sm.done[id]) t.pending[id] = m.pending[id];
+        if (count(prep.votes) >= majority(ctx)) becomeLeader(t, ctx);
+        return settle(t, ctx);
+      },
+      accept(s, m, ctx) {
+        if (m.round < s.promised || (m.round === s.promised && s.leader !== ctx.from)) return s;
+        const t = clone(s);
+        if (m.round > t.promised) promise(t, m.round, ctx.from);
+        if (m.slot > t.snap.last) {
+          t.accepted[m.slot] = [m.round, m.batch];
+          ctx.send(ctx.from, { type: 'accepted', round: m.round, slot: m.slot });
+        }
+        return settle(t, ctx);
+      },
+      accepted(s, m, ctx) {
+        const lead = s.lead;
+        if (lead?.phase !== 'leading' || lead.round !== m.round) return s;
+        const entry = lead.inflight[m.slot];
+        if (!entry || entry.acks[ctx.from]) return s;
+        const t = clone(s);
+        const acks = (t.lead as Leading).inflight[m.slot].acks;
+        acks[ctx.from] = true;
+        if (count(acks) >= majority(ctx)) {
+          commit(t, m.slot, ctx);
+          proposeNew(t, ctx);
+        }
+        return settle(t, ctx);
+      },
+      commit(s, m, ctx) {
+        if (m.slot <= s.sm.last || s.log[m.slot]) return s;
+        const t = clone(s);
+        learn(t, m.slot, m.batch, ctx);
+        proposeNew(t, ctx);
+        return settle(t, ctx);
+      },
+      snapshot(s, m, ctx) {
+        if (m.snap.last <= s.sm.last) return s;
+        const t = clone(s);
+        install(t, m.snap, ctx);
+        applyReady(t, ctx);
+        proposeNew(t, ctx);
+        return settle(t, ctx);
+      },
+      catchup(s, m, ctx) {
+        if (s.sm.last > m.applied) ctx.send(ctx.from, { type: 'snapshot', snap: s.sm });
+        return s;
+      },
+    },
+  });
+}
+
+/** Client k submits its command to replica k (round robin over the replicas). */
+const client = (cmd: Command, k: number) => role<ClientState, Msg>({
+  init(ctx) {
+    const replicas = ctx.nodesOf('replica');
+    ctx.send(replicas[(k - 1) % replicas.length], { type: 'request', cmd, redirect: false });
+    return { cmd };
+  },
+});
+
+// ---- properties --------------------------------------------------------------------------------
+
+interface Facts {
+  /** Per slot, the batch (as command ids joined) some replica learned or applied; null on a conflict. */
+  readonly slots: Map<number, string> | null;
+  /** Per slot, the batch of command ids applied. */
+  readonly applied: Map<number, readonly string[]>;
+  /** Per replica, the slots it applied and the snapshots it installed. */
+  readonly byNode: Map<string, { applied: Set<number>; installed: Set<number> }>;
+}
+
+const factsCache = new WeakMap<World, Facts>();
+function facts(w: World): Facts {
+  let f = factsCache.get(w);
+  if (f) return f;
+  let slots: Map<number, string> | null = new Map();
+  const applied = new Map<number, readonly string[]>();
+  const byNode = new Map<string, { applied: Set<number>; installed: Set<number> }>();
+  const note = (slot: number, ids: readonly string[]) => {
+    if (!slots) return;
+    const key = ids.join(',');
+    const known = slots.get(slot);
+    if (known !== undefined && known !== key) slots = null;
+    else slots.set(slot, key);
+  };
+  for (const o of w.outputs) {
+    const v = o.value as Output;
+    let mine = byNode.get(o.node);
+    if (!mine) byNode.set(o.node, (mine = { applied: new Set(), installed: new Set() }));
+    if (v.type === 'apply') {
+      note(v.slot, v.batch);
+      applied.set(v.slot, v.batch);
+      mine.applied.add(v.slot);
+    } else if (v.type === 'install') {
+      mine.installed.add(v.last);
+    }
+  }
+  for (const r of w.statesOf<ReplicaState>('replica')) {
+    for (const slot of slotsOf(r.log)) note(slot, r.log[slot].map((c) => c.id));
+  }
+  f = { slots, applied, byNode };
+  factsCache.set(w, f);
+  return f;
+}
+
+const contentCache = new WeakMap<Snapshot, string>();
+/** A state machine's KV map and applied commands, canonically encoded. */
+function content(s: Snapshot): string {
+  let key = contentCache.get(s);
+  if (key === undefined) contentCache.set(s, (key = encode({ kv: s.kv, done: s.done })));
+  return key;
+}
+
+/**
+ * Every state machine and every snapshot of every replica, replayed forward through the slots applied
+ * (as the outputs say), gives exactly the next more advanced one: their common prefixes agree.
+ */
+function stateMachinesAgree(w: World): boolean {
+  const { applied } = facts(w);
+  const cmds = new Map<string, Command>();
+  const machines: Snapshot[] = [];
+  for (const r of w.statesOf<ReplicaState>('replica')) {
+    machines.push(r.sm, r.snap);
+    for (const id in r.pending) cmds.set(id, r.pending[id]);
+  }
+  for (const c of w.statesOf<ClientState>('client')) cmds.set(c.cmd.id, c.cmd);
+  machines.sort((a, b) => a.last - b.last);
+  for (let i = 0; i + 1 < machines.length; i++) {
+    const from = machines[i];
+    const to = machines[i + 1];
+    if (from.last === to.last) {
+      if (content(from) !== content(to)) return false;
+      continue;
+    }
+    const kv = { ...from.kv } as { [key: string]: KvValue };
+    const done = { ...from.done } as { [id: string]: true };
+    for (let slot = from.last + 1; slot <= to.last; slot++) {
+      const ids = applied.get(slot);
+      if (!ids) return false;
+      for (const id of ids) {
+        const cmd = cmds.get(id);
+        if (!cmd) return false;
+        if (done[id]) continue;
+        execute(kv, cmd);
+        done[id] = true;
+      }
+    }
+    if (encode({ kv, done }) !== content(to)) return false;
+  }
+  return true;
+}
+
+export const multiPaxos = defineProtocol({
+  name: 'multi-paxos',
+  description: 'Multi-decree Paxos replicated log with a KV state machine: stable leader, batching, snapshots',
+  params: {
+    replicas: param.int('number of replicas', 3, 1, 7),
+    commands: param.int('number of client commands (one client each)', 2, 1, 12),
+    maxBallot: param.int('highest round a replica may start (bounds leader changes)', 2, 1, 50),
+    batch: param.int('commands per slot a leader proposes at most', 1, 1, 12),
+    window: param.int('slots of new commands a leader keeps in flight at most', 2, 1, 12),
+    snapshotEvery: param.int('applied slots past the snapshot that trigger a new snapshot (0: never)', 1, 0, 100),
+    variant: param.choice('multi-paxos, ignores-accepted (broken), or applies-unordered (broken)', 'multi-paxos', ['multi-paxos', 'ignores-accepted', 'applies-unordered']),
+  },
+  network: { duplicating: true },
+  symmetric: ['replica'],
+  nodes: ({ replicas, commands, maxBallot, batch, window, snapshotEvery, variant }) => [
+    ...nodes('r', replicas, 'replica', replica({ maxBallot, batch, window, snapshotEvery, variant })),
+    ...Array.from({ length: commands }, (_, i) => node(`c${i + 1}`, 'client', client(commandFor(i + 1), i + 1))),
+  ],
+  properties: ({ commands }) => {
+    const submitted = new Map(Array.from({ length: commands }, (_, i) => [`c${i + 1}`, encode(commandFor(i + 1))]));
+    const valid = (batch: Batch) => batch.every((c) => submitted.get(c.id) === encode(c));
+    return [
+      always('agreement', (w) => facts(w).slots !== null),
+      always('no gaps', (w) => {
+        for (const { applied, installed } of facts(w).byNode.values()) {
+          for (const slot of applied) if (slot > 1 && !applied.has(slot - 1) && !installed.has(slot - 1)) return false;
+        }
+        return true;
+      }),
+      always('state machines agree', stateMachinesAgree),
+      always('validity', (w) => {
+        for (const r of w.statesOf<ReplicaState>('replica')) {
+          for (const slot in r.accepted) if (!valid(r.accepted[slot][1])) return false;
+          for (const slot in r.log) if (!valid(r.log[slot])) return false;
+        }
+        for (const o of w.outputs) {
+          const v = o.value as Output;
+          if (v.type === 'apply' && !v.batch.every((id) => submitted.has(id))) return false;
+        }
+        return true;
+      }),
+      sometimes('all commands applied everywhere', (w) =>
+        w.statesOf<ReplicaState>('replica').every((r) => count(r.sm.done) === commands)),
+    ];
+  },
+});
+
