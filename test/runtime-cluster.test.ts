@@ -6,6 +6,7 @@ import { makeWorld } from '../src/core/world.ts';
 import { twoPhaseCommit } from '../src/protocols/index.ts';
 import { startCluster } from '../src/runtime/cluster.ts';
 import type { Cluster, ClusterOptions, TimerDefaults } from '../src/runtime/cluster.ts';
+import { waitFor } from './wait.ts';
 
 // Every test runs real OS processes: each cluster is stopped after the tests even when one fails or
 // times out, and the launcher SIGKILLs any node still alive when this process exits.
@@ -24,13 +25,6 @@ async function launch(options: Omit<ClusterOptions, 'source' | 'params'>): Promi
   return cluster;
 }
 
-async function waitFor(what: string, ready: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

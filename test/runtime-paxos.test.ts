@@ -10,17 +10,12 @@ import type { Announcement } from '../src/protocols/paxos.ts';
 import { replayPath } from '../src/check/index.ts';
 import { startCluster } from '../src/runtime/cluster.ts';
 import type { Cluster, TimerDefaults } from '../src/runtime/cluster.ts';
+import { waitFor as waitUntil } from './wait.ts';
 
 const clusters: Cluster[] = [];
 after(async () => { await Promise.all(clusters.map((c) => c.stop())); });
 
-async function waitFor(what: string, ready: () => boolean, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const waitFor = (what: string, ready: () => boolean, timeoutMs = 10000) => waitUntil(what, ready, timeoutMs);
 
 const outputs = (c: Cluster, node: string) => c.history.filter((h) => h.node === node && h.line.event === 'output').map((h) => h.line.value as Announcement);
 

@@ -11,6 +11,7 @@ import type { LogEntry } from '../src/runtime/log.ts';
 import { RuntimeNode } from '../src/runtime/node.ts';
 import { Transport } from '../src/runtime/transport.ts';
 import type { TransportOptions } from '../src/runtime/transport.ts';
+import { waitFor } from './wait.ts';
 
 const secret = 'cluster secret';
 const closers: (() => Promise<void>)[] = [];
@@ -18,13 +19,6 @@ after(async () => {
   await Promise.all(closers.map((close) => close()));
 });
 
-async function waitFor(what: string, ready: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A transport that records what it receives and logs; closed after the tests. */
 function transport(self: string, options: Partial<TransportOptions> = {}) {

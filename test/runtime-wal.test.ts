@@ -11,6 +11,7 @@ import { readTrace, replayTrace, writeTrace } from '../src/sim/index.ts';
 import { startCluster } from '../src/runtime/cluster.ts';
 import type { Cluster, TimerDefaults } from '../src/runtime/cluster.ts';
 import { WalError, WriteAheadLog } from '../src/runtime/wal.ts';
+import { waitFor as waitUntil } from './wait.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'protoforge-wal-'));
 let n = 0;
@@ -113,13 +114,7 @@ describe('write-ahead log', () => {
 const clusters: Cluster[] = [];
 after(async () => { await Promise.all(clusters.map((c) => c.stop())); });
 
-async function waitFor(what: string, ready: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const waitFor = (what: string, ready: () => boolean, timeoutMs = 5000) => waitUntil(what, ready, timeoutMs);
 
 function lastState(cluster: Cluster, node: string): { status: string } | undefined {
   return cluster.history.filter((h) => h.node === node && h.line.event === 'step').at(-1)?.line.state as { status: string } | undefined;

@@ -21,6 +21,7 @@ import type { RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
 import { LearnRng } from './prng.ts';
 import { epsilonAt, randomScenario } from './self-play.ts';
 import type { EpsilonSchedule, Scenario } from './self-play.ts';
+import type { PhaseReport, TabularResult } from './tabular.ts';
 
 export interface DqnOptions {
   readonly seed: number;
@@ -35,18 +36,11 @@ export interface DqnOptions {
   readonly hidden?: number;
   /** The share of episodes that replay a past counterexample once there is one; 0.5 by default. */
   readonly replay?: number;
-  readonly onPhase?: (report: { readonly phase: number; readonly episodes: number; readonly meanReward: number; readonly verdict: 'holds' | 'fails'; readonly property?: string }) => void;
+  readonly onPhase?: (report: PhaseReport) => void;
 }
 
-export interface DqnResult {
-  readonly table: RoundTable;
-  readonly verdict: 'proven' | 'budget';
-  readonly phases: number;
-  readonly episodes: number;
-  readonly counterexamples: number;
-  readonly checkedRuns: number;
-  readonly failure?: { readonly property: string; readonly run: RoundRun };
-}
+/** The same outcome as the tabular learner's. */
+export type DqnResult = TabularResult;
 
 let backend: Promise<void> | undefined;
 /** The WebAssembly backend, once per process. */
