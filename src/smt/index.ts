@@ -10,3 +10,8 @@ export type { SmtRoundResult, SmtStats, SmtVerifyOptions } from './rounds-verify
 export { allScenarios, pruneTable, scenarioOrder, simplifyTable, synthesisGrid, synthesizeRounds, withProgress } from './rounds-synth.ts';
 export type { GridCell, RoundScenario, SynthOptions, SynthResult } from './rounds-synth.ts';
 export { closeZ3, freshContext, z3 } from './z3.ts';
+export { checkInductiveSmt, describeSymbolicModel, formatSmtInductResult, SmtInductError, smtInductResultJson } from './induct.ts';
+export type { SmtCounterexample, SmtInductOptions, SmtInductResult, SmtInductVerdict } from './induct.ts';
+export { boolSort, defineSymbolic, finiteSort, intSort, openSort, orderedSort, SymbolicError } from './symbolic.ts';
+export { paxosSymbolic } from '../protocols/paxos-smt.ts';
+export { twoPhaseCommitSymbolic, twoPhaseCommitSymbolicFor } from '../protocols/two-phase-commit-smt.ts';
