@@ -20,23 +20,15 @@ import { allKeys, LOST, playRounds, RoundsError } from '../core/rounds.ts';
 import type { RoundInstance, RoundRun, RoundTable } from '../core/rounds.ts';
 import { LearnRng } from './prng.ts';
 import { epsilonAt, randomScenario } from './self-play.ts';
-import type { EpsilonSchedule, Scenario } from './self-play.ts';
-import type { PhaseReport, TabularResult } from './tabular.ts';
+import type { Scenario } from './self-play.ts';
+import type { TabularOptions, TabularResult } from './tabular.ts';
 
-export interface DqnOptions {
-  readonly seed: number;
-  /** Episodes per phase (each phase ends with a check); 1000 by default. */
-  readonly episodes?: number;
+/** The tabular learner's options (its step size aside: Adam's learning rate decays on its own), and the network's. */
+export interface DqnOptions extends Omit<TabularOptions, 'alpha'> {
   /** Episodes per training step; 50 by default. */
   readonly batchEpisodes?: number;
-  /** The most phases; 20 by default. */
-  readonly maxPhases?: number;
-  readonly epsilon?: number | EpsilonSchedule;
   /** Units of each of the two hidden layers; 64 by default. */
   readonly hidden?: number;
-  /** The share of episodes that replay a past counterexample once there is one; 0.5 by default. */
-  readonly replay?: number;
-  readonly onPhase?: (report: PhaseReport) => void;
 }
 
 /** The same outcome as the tabular learner's. */
