@@ -129,6 +129,12 @@ describe('protoforge check --out', () => {
     assert.deepEqual(await cli('replay', file), { code: 0, out: 'all 6 records match\n', err: '' });
   });
 
+  test('a file that cannot be written is one message, exit 2', async () => {
+    const r = await cli('check', 'two-phase-commit', '-p', 'variant=majority-commit', '--out', path.join(dir, 'no-such-folder', 'cx.jsonl'));
+    assert.equal(r.code, 2);
+    assert.equal(r.err, `protoforge: error: cannot open ${path.join(dir, 'no-such-folder', 'cx.jsonl')}: no such file or folder\n`);
+  });
+
   test('says so when there is no counterexample to write', async () => {
     const file = path.join(dir, 'none.jsonl');
     const r = await cli('check', 'two-phase-commit', '-p', 'rms=2', '--out', file);

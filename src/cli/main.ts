@@ -251,6 +251,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`protoforge: error in the protocol: ${(err as Error).message}\n`);
       return 2;
     }
+    // A file the user named that cannot be opened or written (--out into a missing folder, say).
+    const fsErr = err as NodeJS.ErrnoException;
+    if (typeof fsErr?.syscall === 'string' && typeof fsErr.path === 'string' && typeof fsErr.code === 'string') {
+      io.err(`protoforge: error: cannot ${fsErr.syscall} ${fsErr.path}: ${fsErr.code === 'ENOENT' ? 'no such file or folder' : fsErr.code === 'EACCES' ? 'permission denied' : fsErr.message}\n`);
+      return 2;
+    }
     if (err instanceof InternFullError || err instanceof UniverseTooLargeError || (err as Error)?.name === 'InternFullError') {
       io.err(`protoforge: stopped: ${(err as Error).message}\n`);
       return 3;
