@@ -30,11 +30,11 @@ async function expectCounts(cases: [CheckOptions, number, number][]): Promise<vo
 describe('multi-decree Paxos replicated KV log', () => {
   test('exact counts for small configurations on the default network, every property holds', async () => {
     await expectCounts([
-      [{ params: { commands: 1, maxBallot: 2 }, symmetry: true }, 1167, 16],
-      [{ params: { commands: 2, maxBallot: 1 }, symmetry: true }, 4094, 17],
-      [{ params: { commands: 2, maxBallot: 1, batch: 2 }, symmetry: true }, 2746, 17],
+      [{ params: { commands: 1, maxBallot: 2 }, symmetry: true }, 1778, 16],
+      [{ params: { commands: 2, maxBallot: 1 }, symmetry: true }, 11676, 19],
+      [{ params: { commands: 2, maxBallot: 1, batch: 2 }, symmetry: true }, 7244, 19],
       [{ params: { replicas: 1, commands: 3, maxBallot: 2 }, symmetry: true }, 23, 4],
-      [{ params: { replicas: 2, commands: 2, maxBallot: 2 }, symmetry: true }, 1647, 17],
+      [{ params: { replicas: 2, commands: 2, maxBallot: 2 }, symmetry: true }, 3367, 19],
       [{ params: { replicas: 5, commands: 1, maxBallot: 1 }, symmetry: true }, 487, 18],
     ]);
   });
@@ -42,25 +42,25 @@ describe('multi-decree Paxos replicated KV log', () => {
   test('symmetry reduction merges the replicas no client talks to, and only those', async () => {
     // Without it: 3634 states where symmetry leaves 487 (r3, r4, r5 are interchangeable). With a client
     // at every replica nothing is interchangeable; representatives are sorted by local state, replicas
-    // that tie stay apart, so the reduced count can even exceed the plain one (4094 above).
+    // that tie stay apart, so the reduced count can even exceed the plain one (11,676 above).
     await expectCounts([
       [{ params: { replicas: 5, commands: 1, maxBallot: 1 } }, 3634, 18],
-      [{ params: { commands: 2, maxBallot: 1 } }, 3899, 17],
+      [{ params: { commands: 2, maxBallot: 1 } }, 9767, 19],
     ]);
   });
 
   test('other networks: a message multiset, FIFO channels, loss', async () => {
     await expectCounts([
-      [{ params: { commands: 2, maxBallot: 1 }, network: { duplicating: false }, symmetry: true }, 8827, 17],
+      [{ params: { commands: 2, maxBallot: 1 }, network: { duplicating: false }, symmetry: true }, 34739, 21],
       [{ params: { commands: 2, maxBallot: 1 }, network: { ordering: 'ordered', duplicating: false }, symmetry: true }, 1021, 19],
-      [{ params: { commands: 2, maxBallot: 1 }, network: { lossy: true, duplicating: false }, symmetry: true }, 82963, 19],
+      [{ params: { commands: 2, maxBallot: 1 }, network: { lossy: true, duplicating: false }, symmetry: true }, 196759, 21],
     ]);
   });
 
   test('crashes: one replica stops, or restarts with its durable promise, votes and snapshot', async () => {
     await expectCounts([
-      [{ params: { commands: 2, maxBallot: 1 }, network: { crashes: 1, crashMode: 'stop' }, symmetry: true }, 24174, 18],
-      [{ params: { commands: 1, maxBallot: 2 }, network: { crashes: 1, crashMode: 'recover' }, symmetry: true }, 35076, 21],
+      [{ params: { commands: 2, maxBallot: 1 }, network: { crashes: 1, crashMode: 'stop' }, symmetry: true }, 66238, 20],
+      [{ params: { commands: 1, maxBallot: 2 }, network: { crashes: 1, crashMode: 'recover' }, symmetry: true }, 46605, 21],
     ]);
   });
 
@@ -73,7 +73,7 @@ describe('multi-decree Paxos replicated KV log', () => {
       ],
     });
     const r = await check(witnesses, { symmetry: true, maxDepth: 11 });
-    assert.equal(r.states, 19087);
+    assert.equal(r.states, 27889);
     assert.deepEqual(verdicts(r), { 'a no-op is applied': 'found', 'a snapshot is installed': 'found' });
     const noop = r.properties[0].trace!;
     assert.equal(noop.steps.length - 1, 11);
@@ -89,7 +89,7 @@ describe('multi-decree Paxos replicated KV log', () => {
     // Bounded to the counterexample's depth: breadth-first search has found the shortest one by then.
     const r = await check(multiPaxos, { params: { variant: 'ignores-accepted' }, symmetry: true, maxDepth: 12 });
     assert.equal(r.exitCode, 1);
-    assert.equal(r.states, 38094);
+    assert.equal(r.states, 58517);
     assert.deepEqual(verdicts(r), {
       agreement: 'fails', 'no gaps': 'unknown', 'state machines agree': 'fails', validity: 'unknown',
       'all commands applied everywhere': 'unknown',
@@ -114,7 +114,7 @@ describe('multi-decree Paxos replicated KV log', () => {
   test('replicas that apply slots as they learn them leave gaps (7 steps)', async () => {
     const r = await check(multiPaxos, { params: { commands: 2, maxBallot: 1, variant: 'applies-unordered' }, symmetry: true });
     assert.equal(r.exitCode, 1);
-    assert.equal(r.states, 36725);
+    assert.equal(r.states, 37011);
     assert.deepEqual(verdicts(r), {
       agreement: 'holds', 'no gaps': 'fails', 'state machines agree': 'fails', validity: 'holds',
       'all commands applied everywhere': 'found',
@@ -140,16 +140,16 @@ describe('multi-decree Paxos replicated KV log', () => {
     const inst = instantiate(multiPaxos);
     const r1 = inst.topo.index.get('r1')!;
     const init = stepNode(inst.topo, r1, null, { kind: 'start' }).state as ReplicaState;
-    const bad = stepNode(inst.topo, r1, init, { kind: 'message', from: 'c1', msg: { type: 'request', cmd: { id: 'q', op: 'put', key: 'x' }, redirect: false } });
+    const bad = stepNode(inst.topo, r1, init, { kind: 'message', from: 'c1', msg: { type: 'request', cmd: { id: 'q1', op: 'put', key: 'x' }, redirect: false } });
     assert.equal(bad.state, init);
-    assert.deepEqual(bad.effects, [{ kind: 'output', value: { type: 'rejected', id: 'q', reason: 'put needs a value' } }]);
+    assert.deepEqual(bad.effects, [{ kind: 'output', value: { type: 'rejected', id: 'q1', reason: 'put needs a value' } }]);
     const follower: ReplicaState = { ...init, promised: 1, leader: 'r2' };
-    const cmd = { id: 'q', op: 'get', key: 'x' };
+    const cmd = { id: 'q1', op: 'get', key: 'x' };
     const redirected = stepNode(inst.topo, r1, follower, { kind: 'message', from: 'c1', msg: { type: 'request', cmd, redirect: true } });
-    assert.deepEqual(redirected.effects.filter((e) => e.kind !== 'setTimer'), [{ kind: 'output', value: { type: 'redirect', id: 'q', leader: 'r2' } }]);
+    assert.deepEqual(redirected.effects.filter((e) => e.kind !== 'setTimer'), [{ kind: 'output', value: { type: 'redirect', id: 'q1', leader: 'r2' } }]);
     const forwarded = stepNode(inst.topo, r1, follower, { kind: 'message', from: 'c1', msg: { type: 'request', cmd, redirect: false } });
     assert.deepEqual(forwarded.effects.filter((e) => e.kind === 'send'), [
-      { kind: 'send', to: 'r2', msg: { type: 'request', cmd: { id: 'q', op: 'get', key: 'x', value: null, expect: null }, redirect: false } },
+      { kind: 'send', to: 'r2', msg: { type: 'request', cmd: { id: 'q1', op: 'get', key: 'x', value: null, expect: null }, redirect: false } },
     ]);
   });
 
@@ -158,15 +158,16 @@ describe('multi-decree Paxos replicated KV log', () => {
     const faults = { events: [{ kind: 'crash', node: 'r1', atMs: 104 }, { kind: 'recover', node: 'r1', atMs: 600 }] } as const;
     const r = simulate(instantiate(multiPaxos, { params }), { seed: 2, faults });
     assert.equal(r.stop, 'quiescent');
-    assert.equal(r.events, 53);
-    assert.equal(r.endTimeMs, 615.715);
+    assert.equal(r.events, 52);
+    assert.equal(r.endTimeMs, 615.53);
     assert.deepEqual(Object.fromEntries(r.properties.map((p) => [p.name, p.explanation])), {
       agreement: 'held after every step', 'no gaps': 'held after every step', 'state machines agree': 'held after every step',
-      validity: 'held after every step', 'all commands applied everywhere': 'witnessed at record 51',
+      validity: 'held after every step', 'all commands applied everywhere': 'witnessed at record 49',
     });
     const events = r.trace.events;
-    // r1 wins round 1 and proposes two batches; it crashes; r2 wins round 2, re-proposes both and adds c3, c6.
-    assert.deepEqual(events.filter((e) => e.event.kind === 'timer').map((e) => `${e.node}@${e.t}`), ['r1@87.953', 'r2@226.494']);
+    // r1 wins round 1, commits slots 1 and 2 and crashes with slot 3 in flight; r2 wins round 2 with
+    // r3 and re-proposes slot 3 from r3's vote.
+    assert.deepEqual(events.filter((e) => e.event.kind === 'timer').map((e) => `${e.node}@${e.t}`), ['r1@87.747', 'r2@235.333']);
     const applies = (node: string) => events.filter((e) => e.node === node).flatMap((e) => e.outputs as Output[]);
     const expected = [
       { type: 'apply', slot: 1, batch: ['c1', 'c2'], replies: [{ id: 'c1', ok: true, value: 1 }, { id: 'c2', ok: true, value: 2 }] },
@@ -175,8 +176,12 @@ describe('multi-decree Paxos replicated KV log', () => {
     ];
     assert.deepEqual(applies('r2'), expected);
     assert.deepEqual(applies('r3'), expected);
-    assert.deepEqual(applies('r1'), [{ type: 'install', last: 3 }]);
-    const done = Object.fromEntries(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id) => [id, true]));
-    assert.deepEqual(events[51].event, { kind: 'message', from: 'r2', msg: { type: 'snapshot', snap: { last: 3, kv: {}, done } } });
+    assert.deepEqual(applies('r1'), [...expected.slice(0, 2), { type: 'install', last: 3 }]);
+    // r2 learned slot 2 before slot 1 and asked r1 to catch it up (lost in the crash); slot 1 came next.
+    assert.deepEqual(events[34].event, { kind: 'drop', from: 'r2', to: 'r1', msg: { type: 'catchup', applied: 0 }, reason: 'crashed' });
+    // Recovered, r1 asks both; r3's snapshot is installed, r2's (the same) changes nothing.
+    const snap = { last: 3, kv: {}, done: { c: { upTo: 6, above: [] } } };
+    assert.deepEqual(events[49].event, { kind: 'message', from: 'r3', msg: { type: 'snapshot', snap } });
+    assert.deepEqual(events[51].event, { kind: 'message', from: 'r2', msg: { type: 'snapshot', snap } });
   });
 });

@@ -98,6 +98,22 @@ describe('write-ahead log', () => {
     assert.throws(() => WriteAheadLog.open(huge), /record 1 at byte 8 claims 4294967280 bytes: the log is damaged/);
   });
 
+  test('an fsync off the event loop: records appended meanwhile wait for the next one', async () => {
+    const file = fresh();
+    const { log } = WriteAheadLog.open(file);
+    log.append({ i: 1 });
+    const first = log.syncAsync();
+    log.append({ i: 2 });
+    assert.throws(() => log.syncAsync(), new Error(`${file}: a sync is already in progress`));
+    assert.throws(() => log.compact({ i: 2 }), new Error(`${file}: cannot compact while a sync is in progress`));
+    await first;
+    assert.deepEqual([log.records, log.dirty], [1, true]);
+    await log.syncAsync();
+    assert.deepEqual([log.records, log.dirty], [2, false]);
+    log.close();
+    assert.deepEqual(WriteAheadLog.open(file).recovery.records, [{ i: 1 }, { i: 2 }]);
+  });
+
   test('compaction leaves one record: the latest', () => {
     const file = fresh();
     const { log } = WriteAheadLog.open(file);
@@ -155,12 +171,12 @@ describe('durable nodes and network cuts between real processes', () => {
 
   test('a torn record left by a kill mid-write is dropped when the node starts', { timeout: 15000 }, async () => {
     const data = mkdtempSync(path.join(dir, 'cluster-'));
-    written(path.join(data, 'rm1.wal'), [{ status: 'working' }, { status: 'prepared' }]);
+    written(path.join(data, 'rm1.wal'), [{ set: { status: 'working' } }, { set: { status: 'prepared' } }]);
     appendFileSync(path.join(data, 'rm1.wal'), Buffer.from([30, 0, 0, 0, 1, 2, 3, 4, 0x7b])); // a record cut short
     const cluster = await startCluster({ source: sourceOf(twoPhaseCommit)!, params: { rms: 2 }, dataDir: data, defaultTimerMs: { '*': 9000 } });
     clusters.push(cluster);
     const rec = cluster.history.find((h) => h.node === 'rm1' && h.line.event === 'recovered')!;
-    assert.deepEqual(rec.line, { event: 'recovered', node: 'rm1', records: 2, droppedBytes: 9, dropped: 'record 3 at byte 65 is cut short (1 of 30 bytes)' });
+    assert.deepEqual(rec.line, { event: 'recovered', node: 'rm1', records: 2, droppedBytes: 9, dropped: 'record 3 at byte 81 is cut short (1 of 30 bytes)' });
     await waitFor('rm1 to report its state', () => lastState(cluster, 'rm1') !== undefined);
     assert.deepEqual(lastState(cluster, 'rm1'), { status: 'prepared' });
     await cluster.stop();

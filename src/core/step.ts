@@ -215,15 +215,18 @@ export function handlerContext(topo: Topology, i: number, event: NodeEvent): str
  */
 export function stepNode(topo: Topology, i: number, state: unknown, event: NodeEvent): StepResult {
   const { state: next, effects } = runHandler(topo, i, state, event);
-  let encoded: string;
+  return { state: next, encoded: encodeState(topo, i, event, next), effects };
+}
+
+/** A state's encoding, which checks it is plain data; the error names the handler that returned it. */
+function encodeState(topo: Topology, i: number, event: NodeEvent, state: unknown): string {
   try {
-    encoded = encode(next, 'state');
+    return encode(state, 'state');
   } catch (err) {
     // Encoded again with the context, which the error names; built only when it is needed.
-    if (err instanceof PlainDataError) encode(next, 'state', handlerContext(topo, i, event));
+    if (err instanceof PlainDataError) encode(state, 'state', handlerContext(topo, i, event));
     throw err;
   }
-  return { state: next, encoded, effects };
 }
 
 /** The state a crashed node restarts from: its durable fields kept, the rest taken from a fresh start. */
@@ -243,9 +246,15 @@ export function recoveredState(decl: NodeDecl, before: unknown, fresh: unknown):
  * the role's `recover` handler with its effects (or, without one, `init`'s effects).
  */
 export function restartNode(topo: Topology, i: number, before: unknown): StepResult {
+  const { state, effects } = runRestart(topo, i, before);
+  return { state, encoded: encodeState(topo, i, { kind: 'recover' }, state), effects };
+}
+
+/** `restartNode` without checking the state is plain data (as `runHandler` is to `stepNode`). */
+export function runRestart(topo: Topology, i: number, before: unknown): { readonly state: unknown; readonly effects: readonly Effect[] } {
   const decl = topo.decls[i];
-  const fresh = stepNode(topo, i, null, { kind: 'start' });
+  const fresh = runHandler(topo, i, null, { kind: 'start' });
   const restored = recoveredState(decl, before, fresh.state);
-  if (!decl.def.recover) return { state: restored, encoded: encode(restored, 'state'), effects: fresh.effects };
-  return stepNode(topo, i, restored, { kind: 'recover' });
+  if (!decl.def.recover) return { state: restored, effects: fresh.effects };
+  return runHandler(topo, i, restored, { kind: 'recover' });
 }

@@ -91,11 +91,19 @@ export type Command = {
 /** The commands chosen for one slot, in order; the empty batch is a no-op. */
 export type Batch = readonly Command[];
 
+/**
+ * The ids of the commands applied, per id prefix (an id is a prefix and a sequence number, `c7` or
+ * `gw3-12`): every number up to `upTo`, and the ones above it in `above`, ascending. A client that
+ * numbers its commands 1, 2, ... thus costs one entry however many it sends, which keeps a
+ * long-running service's state machine (copied on every change, logged in every snapshot) small.
+ */
+export type Done = { readonly [prefix: string]: { readonly upTo: number; readonly above: readonly number[] } };
+
 /** A state machine after `last` slots: the KV map and the ids of the commands applied. */
 export type Snapshot = {
   readonly last: number;
   readonly kv: { readonly [key: string]: KvValue };
-  readonly done: { readonly [id: string]: true };
+  readonly done: Done;
 };
 
 /** An acceptor's vote for one slot: [round, batch]. */
@@ -161,6 +169,7 @@ export type Variant = 'multi-paxos' | 'ignores-accepted' | 'applies-unordered';
 
 interface Config {
   readonly maxBallot: number;
+  readonly electMs: number;
   readonly batch: number;
   readonly window: number;
   readonly snapshotEvery: number;
@@ -169,8 +178,8 @@ interface Config {
 
 const NOOP: Batch = [];
 const EMPTY: Snapshot = { last: 0, kv: {}, done: {} };
-/** Election timeouts: replica k (from 0) waits ELECT_MS * (2 + k), so in a simulation one usually wins. */
-const ELECT_MS = 40;
+/** Every this many learned slots waiting behind a gap, a replica asks again to be caught up (the answer may be lost). */
+const CATCHUP_EVERY = 64;
 
 /** Command k of the model: put, compare-and-set, delete on x, then the same on y, and so on. */
 export function commandFor(k: number): Command {
@@ -186,7 +195,49 @@ const count = (o: object) => Object.keys(o).length;
 const slotsOf = (o: object) => Object.keys(o).map(Number).sort((a, b) => a - b);
 /** Command ids in submission order for the model's ids (c1 < c2 < c10), and a fixed order for any. */
 const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-const clone = <T>(v: T): T => structuredClone(v) as T;
+
+const ID = /^(.*\D)?([1-9]\d*)$/;
+/** A command id's prefix and sequence number; `normalize` admits only ids of that form. */
+function splitId(id: string): [string, number] {
+  const m = ID.exec(id)!;
+  return [m[1] ?? '', Number(m[2])];
+}
+
+export function isDone(done: Done, id: string): boolean {
+  const [prefix, n] = splitId(id);
+  const d = done[prefix];
+  return d !== undefined && (n <= d.upTo || d.above.includes(n));
+}
+
+/** Marks `id` applied in `done`, a copy the caller owns (its entries are shared, so replaced, not changed). */
+function markDone(done: { [prefix: string]: Done[string] }, id: string): void {
+  const [prefix, n] = splitId(id);
+  let { upTo, above } = done[prefix] ?? { upTo: 0, above: [] };
+  above = [...above, n].sort((a, b) => a - b);
+  while (above[0] === upTo + 1) {
+    upTo++;
+    above = above.slice(1);
+  }
+  done[prefix] = { upTo, above };
+}
+
+export function doneCount(done: Done): number {
+  let n = 0;
+  for (const prefix in done) n += done[prefix].upTo + done[prefix].above.length;
+  return n;
+}
+
+/**
+ * A copy of `s` that a handler may change: its maps and the leader's bookkeeping are copied one level
+ * down; what they hold (votes, batches, commands, snapshots) is shared and never changed in place, so
+ * a step costs what it changes, not the size of the state.
+ */
+function edit(s: ReplicaState): ReplicaState {
+  const lead = s.lead === null ? null
+    : s.lead.phase === 'preparing' ? { ...s.lead, votes: { ...s.lead.votes }, merged: { ...s.lead.merged } }
+    : { ...s.lead, inflight: { ...s.lead.inflight } };
+  return { ...s, accepted: { ...s.accepted }, log: { ...s.log }, pending: { ...s.pending }, lead };
+}
 
 /**
  * A replica wants a leader while it knows of a command it has not applied, or has accepted a slot
@@ -232,7 +283,7 @@ function normalize(raw: unknown): Command | string {
   if (typeof raw !== 'object' || raw === null) return 'a command must be an object';
   const c = raw as Record<string, unknown>;
   const isValue = (v: unknown) => v === undefined || v === null || typeof v === 'string' || typeof v === 'number';
-  if (typeof c.id !== 'string' || c.id === '') return 'id must be a non-empty string';
+  if (typeof c.id !== 'string' || !ID.test(c.id)) return 'id must be a string ending in a sequence number without leading zeros (like c7 or client3-12)';
   if (c.op !== 'put' && c.op !== 'delete' && c.op !== 'cas' && c.op !== 'get') return 'op must be put, delete, cas or get';
   if (typeof c.key !== 'string') return 'key must be a string';
   if (!isValue(c.value) || !isValue(c.expect)) return 'value and expect must be strings, numbers or null';
@@ -243,33 +294,50 @@ function normalize(raw: unknown): Command | string {
 function replica(cfg: Config) {
   const { maxBallot, variant } = cfg;
 
-  /** Arms `elect` while this replica has work, is not leading and may still start a round; else cancels it. */
-  function settle(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): ReplicaState {
-    const wanted = t.lead?.phase !== 'leading' && hasWork(t) && t.promised < maxBallot;
-    if (wanted) ctx.setTimer('elect', ELECT_MS * (2 + ctx.nodesOf('replica').indexOf(ctx.self)));
-    else ctx.cancelTimer('elect');
+  /**
+   * Whether `elect` should be armed: this replica has work and no leader (or may have lost it), or it
+   * leads and has slots in flight (its acceptors may have promised a higher round it has not heard
+   * of); and it may still start a round.
+   */
+  function wantsElection(t: ReplicaState): boolean {
+    if (t.promised >= maxBallot) return false;
+    return t.lead?.phase === 'leading' ? count(t.lead.inflight) > 0 : hasWork(t);
+  }
+
+  /**
+   * Arms `elect` when it becomes wanted, re-arms it when `heard` (a sign of life from a leader, a
+   * candidate, or for a leader an acknowledgement), cancels it when no longer wanted. Re-arming only
+   * on signs of life keeps client requests arriving at a follower from postponing the election of a
+   * new leader forever. Replica k (from 0) waits `electMs * (2 + k)`, so one usually wins.
+   */
+  function settle(s: ReplicaState, t: ReplicaState, ctx: Ctx<Msg, 'elect'>, heard = false): ReplicaState {
+    const wanted = wantsElection(t);
+    if (!wanted) ctx.cancelTimer('elect');
+    else if (heard || !wantsElection(s)) ctx.setTimer('elect', cfg.electMs * (2 + ctx.nodesOf('replica').indexOf(ctx.self)));
     return t;
   }
 
   /** Replaces the state machine by `snap`, which is ahead of it; makes it the durable snapshot. */
   function install(t: ReplicaState, snap: Snapshot, ctx: Ctx<Msg, 'elect'>): void {
-    t.sm = clone(snap);
+    t.sm = snap;
     if (snap.last > t.snap.last) {
-      t.snap = clone(snap);
+      t.snap = snap;
       for (const slot of slotsOf(t.accepted)) if (slot <= snap.last) delete t.accepted[slot];
     }
     for (const slot of slotsOf(t.log)) if (slot <= snap.last) delete t.log[slot];
-    for (const id of Object.keys(t.pending)) if (snap.done[id]) delete t.pending[id];
+    for (const id of Object.keys(t.pending)) if (isDone(snap.done, id)) delete t.pending[id];
     ctx.output({ type: 'install', last: snap.last });
   }
 
-  function applySlot(t: ReplicaState, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
-    const sm = t.sm as { last: number; kv: { [key: string]: KvValue }; done: { [id: string]: true } };
+  /** A state machine being changed: a fresh copy of the KV map and of the applied ids. */
+  type Applying = { last: number; kv: { [key: string]: KvValue }; done: { [prefix: string]: Done[string] } };
+
+  function applySlot(t: ReplicaState, sm: Applying, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
     const replies: Reply[] = [];
     for (const cmd of batch) {
-      if (sm.done[cmd.id]) continue;
+      if (isDone(sm.done, cmd.id)) continue;
       replies.push(execute(sm.kv, cmd));
-      sm.done[cmd.id] = true;
+      markDone(sm.done, cmd.id);
       delete t.pending[cmd.id];
     }
     sm.last = Math.max(sm.last, slot);
@@ -277,15 +345,17 @@ function replica(cfg: Config) {
     ctx.output({ type: 'apply', slot, batch: batch.map((c) => c.id), replies });
   }
 
-  /** Applies the learned slots that follow the applied prefix, then compacts if it is time. */
+  /** Applies the learned slots that follow the applied prefix (on one copy of the state machine), then compacts if it is time. */
   function applyReady(t: ReplicaState, ctx: Ctx<Msg, 'elect'>): void {
-    if (variant === 'applies-unordered') {
-      for (const slot of slotsOf(t.log)) applySlot(t, slot, t.log[slot], ctx);
-    } else {
-      while (t.log[t.sm.last + 1]) applySlot(t, t.sm.last + 1, t.log[t.sm.last + 1], ctx);
+    const ready = variant === 'applies-unordered' ? slotsOf(t.log) : [];
+    if (variant !== 'applies-unordered') for (let slot = t.sm.last + 1; t.log[slot]; slot++) ready.push(slot);
+    if (ready.length > 0) {
+      const sm: Applying = { last: t.sm.last, kv: { ...t.sm.kv }, done: { ...t.sm.done } };
+      for (const slot of ready) applySlot(t, sm, slot, t.log[slot], ctx);
+      t.sm = sm;
     }
     if (cfg.snapshotEvery > 0 && t.sm.last - t.snap.last >= cfg.snapshotEvery) {
-      t.snap = clone(t.sm);
+      t.snap = t.sm;
       for (const slot of slotsOf(t.accepted)) if (slot <= t.snap.last) delete t.accepted[slot];
     }
   }
@@ -294,6 +364,16 @@ function replica(cfg: Config) {
     if (slot <= t.sm.last || t.log[slot]) return;
     t.log[slot] = batch;
     applyReady(t, ctx);
+  }
+
+  /**
+   * After learning from `from`: slots waiting behind a gap (the commits in between were lost, in a
+   * partition or while this replica was paused) are a reason to ask `from` to be caught up, when the
+   * gap opens and again every CATCHUP_EVERY slots while it stays.
+   */
+  function askIfBehind(t: ReplicaState, from: string, ctx: Ctx<Msg, 'elect'>): void {
+    const waiting = count(t.log);
+    if (waiting === 1 || (waiting > 0 && waiting % CATCHUP_EVERY === 0)) ctx.send(from, { type: 'catchup', applied: t.sm.last });
   }
 
   /** The leader's commit of a slot a majority accepted in its round. */
@@ -355,18 +435,19 @@ function replica(cfg: Config) {
     durable: ['promised', 'leader', 'accepted', 'snap'],
     recover(s, ctx) {
       for (const id of others(ctx)) ctx.send(id, { type: 'catchup', applied: s.snap.last });
-      return { ...s, sm: s.snap };
+      return settle(s, { ...s, sm: s.snap }, ctx, true);
     },
     timers: {
+      // Fired: no sign of life from a leader (or, leading, no acknowledgement) for a timeout.
       elect(s, ctx) {
-        if (s.lead?.phase === 'leading' || !hasWork(s) || s.promised >= maxBallot) return settle(s, ctx);
-        const t = clone(s);
+        if (!wantsElection(s)) return settle(s, s, ctx);
+        const t = edit(s);
         const round = s.promised + 1;
         promise(t, round, ctx.self);
-        t.lead = { phase: 'preparing', round, votes: { [ctx.self]: t.sm.last }, merged: clone(t.accepted), base: t.snap };
+        t.lead = { phase: 'preparing', round, votes: { [ctx.self]: t.sm.last }, merged: { ...t.accepted }, base: t.snap };
         for (const id of others(ctx)) ctx.send(id, { type: 'prepare', round });
         if (majority(ctx) <= 1) becomeLeader(t, ctx);
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
     },
     on: {
@@ -377,36 +458,39 @@ function replica(cfg: Config) {
           ctx.output({ type: 'rejected', id: typeof id === 'string' ? id : null, reason: cmd });
           return s;
         }
-        if (s.sm.done[cmd.id] || s.pending[cmd.id]) return s;
-        const t = clone(s);
+        if (isDone(s.sm.done, cmd.id) || s.pending[cmd.id]) return s;
+        const elsewhere = s.lead?.phase !== 'leading' && s.leader !== null && s.leader !== ctx.self;
+        // A redirected command is not kept: the client sends it to the leader itself.
+        if (elsewhere && m.redirect === true) {
+          ctx.output({ type: 'redirect', id: cmd.id, leader: s.leader! });
+          return s;
+        }
+        const t = edit(s);
         t.pending[cmd.id] = cmd;
         if (t.lead?.phase === 'leading') proposeNew(t, ctx);
-        else if (t.leader !== null && t.leader !== ctx.self) {
-          if (m.redirect === true) ctx.output({ type: 'redirect', id: cmd.id, leader: t.leader });
-          else ctx.send(t.leader, { type: 'request', cmd, redirect: false });
-        }
-        return settle(t, ctx);
+        else if (elsewhere) ctx.send(t.leader!, { type: 'request', cmd, redirect: false });
+        return settle(s, t, ctx);
       },
       prepare(s, m, ctx) {
         if (m.round <= s.promised) return s;
-        const t = clone(s);
+        const t = edit(s);
         promise(t, m.round, ctx.from);
         ctx.send(ctx.from, { type: 'promise', round: m.round, applied: t.sm.last, snap: t.snap, accepted: t.accepted, pending: t.pending });
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       promise(s, m, ctx) {
         const lead = s.lead;
         if (lead?.phase === 'leading' && lead.round === m.round) {
           // A promise after the majority: the requests it carries are still news.
-          const fresh = Object.keys(m.pending).filter((id) => !s.pending[id] && !s.sm.done[id]);
+          const fresh = Object.keys(m.pending).filter((id) => !s.pending[id] && !isDone(s.sm.done, id));
           if (fresh.length === 0) return s;
-          const t = clone(s);
+          const t = edit(s);
           for (const id of fresh) t.pending[id] = m.pending[id];
           proposeNew(t, ctx);
-          return settle(t, ctx);
+          return settle(s, t, ctx);
         }
         if (lead?.phase !== 'preparing' || lead.round !== m.round || lead.votes[ctx.from] !== undefined) return s;
-        const t = clone(s);
+        const t = edit(s);
         const prep = t.lead as Preparing;
         prep.votes[ctx.from] = m.applied;
         if (m.snap.last > prep.base.last) prep.base = m.snap;
@@ -415,48 +499,55 @@ function replica(cfg: Config) {
           if (!prep.merged[slot] || prep.merged[slot][0] < vote[0]) prep.merged[slot] = vote;
         }
         for (const slot of slotsOf(prep.merged)) if (slot <= prep.base.last) delete prep.merged[slot];
-        for (const id in m.pending) if (!t.sm.done[id]) t.pending[id] = m.pending[id];
+        for (const id in m.pending) if (!isDone(t.sm.done, id)) t.pending[id] = m.pending[id];
         if (count(prep.votes) >= majority(ctx)) becomeLeader(t, ctx);
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       accept(s, m, ctx) {
         if (m.round < s.promised || (m.round === s.promised && s.leader !== ctx.from)) return s;
-        const t = clone(s);
-        if (m.round > t.promised) promise(t, m.round, ctx.from);
+        const t = edit(s);
+        if (m.round > t.promised) {
+          // A leader this replica did not promise to (it missed the election, or led a lower round):
+          // the commands it holds go to that leader, which may not have heard of them.
+          promise(t, m.round, ctx.from);
+          for (const id of Object.keys(t.pending).sort(byId)) ctx.send(ctx.from, { type: 'request', cmd: t.pending[id], redirect: false });
+        }
         if (m.slot > t.snap.last) {
           t.accepted[m.slot] = [m.round, m.batch];
           ctx.send(ctx.from, { type: 'accepted', round: m.round, slot: m.slot });
         }
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       accepted(s, m, ctx) {
         const lead = s.lead;
         if (lead?.phase !== 'leading' || lead.round !== m.round) return s;
         const entry = lead.inflight[m.slot];
         if (!entry || entry.acks[ctx.from]) return s;
-        const t = clone(s);
-        const acks = (t.lead as Leading).inflight[m.slot].acks;
-        acks[ctx.from] = true;
+        const t = edit(s);
+        const inflight = (t.lead as Leading).inflight;
+        const acks = { ...entry.acks, [ctx.from]: true as const };
+        inflight[m.slot] = { batch: entry.batch, acks };
         if (count(acks) >= majority(ctx)) {
           commit(t, m.slot, ctx);
           proposeNew(t, ctx);
         }
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       commit(s, m, ctx) {
         if (m.slot <= s.sm.last || s.log[m.slot]) return s;
-        const t = clone(s);
+        const t = edit(s);
         learn(t, m.slot, m.batch, ctx);
+        askIfBehind(t, ctx.from, ctx);
         proposeNew(t, ctx);
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       snapshot(s, m, ctx) {
         if (m.snap.last <= s.sm.last) return s;
-        const t = clone(s);
+        const t = edit(s);
         install(t, m.snap, ctx);
         applyReady(t, ctx);
         proposeNew(t, ctx);
-        return settle(t, ctx);
+        return settle(s, t, ctx, true);
       },
       catchup(s, m, ctx) {
         if (s.sm.last > m.applied) ctx.send(ctx.from, { type: 'snapshot', snap: s.sm });
@@ -550,16 +641,16 @@ function stateMachinesAgree(w: World): boolean {
       continue;
     }
     const kv = { ...from.kv } as { [key: string]: KvValue };
-    const done = { ...from.done } as { [id: string]: true };
+    const done = { ...from.done } as { [prefix: string]: Done[string] };
     for (let slot = from.last + 1; slot <= to.last; slot++) {
       const ids = applied.get(slot);
       if (!ids) return false;
       for (const id of ids) {
         const cmd = cmds.get(id);
         if (!cmd) return false;
-        if (done[id]) continue;
+        if (isDone(done, id)) continue;
         execute(kv, cmd);
-        done[id] = true;
+        markDone(done, id);
       }
     }
     if (encode({ kv, done }) !== content(to)) return false;
@@ -572,8 +663,9 @@ export const multiPaxos = defineProtocol({
   description: 'Multi-decree Paxos replicated log with a KV state machine: stable leader, batching, snapshots',
   params: {
     replicas: param.int('number of replicas', 3, 1, 7),
-    commands: param.int('number of client commands (one client each)', 2, 1, 12),
-    maxBallot: param.int('highest round a replica may start (bounds leader changes)', 2, 1, 50),
+    commands: param.int('number of client commands (one client each; 0 for a service, whose clients are outside)', 2, 0, 12),
+    maxBallot: param.int('highest round a replica may start (bounds leader changes)', 2, 1, 1_000_000_000),
+    electMs: param.int('election timeout of the first replica, ms; replica k waits electMs * (2 + k)', 40, 1, 60_000),
     batch: param.int('commands per slot a leader proposes at most', 1, 1, 12),
     window: param.int('slots of new commands a leader keeps in flight at most', 2, 1, 12),
     snapshotEvery: param.int('applied slots past the snapshot that trigger a new snapshot (0: never)', 1, 0, 100),
@@ -581,8 +673,8 @@ export const multiPaxos = defineProtocol({
   },
   network: { duplicating: true },
   symmetric: ['replica'],
-  nodes: ({ replicas, commands, maxBallot, batch, window, snapshotEvery, variant }) => [
-    ...nodes('r', replicas, 'replica', replica({ maxBallot, batch, window, snapshotEvery, variant })),
+  nodes: ({ replicas, commands, maxBallot, electMs, batch, window, snapshotEvery, variant }) => [
+    ...nodes('r', replicas, 'replica', replica({ maxBallot, electMs, batch, window, snapshotEvery, variant })),
     ...Array.from({ length: commands }, (_, i) => node(`c${i + 1}`, 'client', client(commandFor(i + 1), i + 1))),
   ],
   properties: ({ commands }) => {
@@ -609,7 +701,7 @@ export const multiPaxos = defineProtocol({
         return true;
       }),
       sometimes('all commands applied everywhere', (w) =>
-        w.statesOf<ReplicaState>('replica').every((r) => count(r.sm.done) === commands)),
+        w.statesOf<ReplicaState>('replica').every((r) => doneCount(r.sm.done) === commands)),
     ];
   },
 });

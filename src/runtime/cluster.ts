@@ -38,6 +38,10 @@ export interface ClusterOptions {
   readonly stopGraceMs?: number;
   /** A folder for the nodes' write-ahead logs (`<node>.wal`); without it nodes keep nothing across a crash. */
   readonly dataDir?: string;
+  /** Every node serves the key-value HTTP API (`kv-http.ts`); `timeoutMs` bounds a request's wait. */
+  readonly http?: boolean | { readonly timeoutMs?: number };
+  /** Nodes print no step and output lines (a service under load): `history` then holds only lifecycle lines. */
+  readonly quiet?: boolean;
 }
 
 /** One line a node printed: `line` is its JSON (or `{event: 'text', text}` when it was not JSON). */
@@ -56,6 +60,8 @@ export interface NodeExit {
 export interface Cluster {
   readonly nodes: readonly string[];
   readonly ports: Readonly<Record<string, number>>;
+  /** Where each node serves HTTP, with the `http` option. */
+  readonly httpPorts: Readonly<Record<string, number>>;
   /** Process ids, as the launcher spawned them (a restarted node's is its new one). */
   readonly pids: Readonly<Record<string, number>>;
   /** Every stdout line of every node, in the order the launcher read them. */
@@ -88,6 +94,7 @@ interface Member {
   readonly exit: Promise<NodeExit>;
   done: NodeExit | undefined;
   port: number | undefined;
+  httpPort: number | undefined;
   started: boolean;
 }
 
@@ -106,16 +113,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   delete env.NODE_TEST_CONTEXT; // node --test's marker: children are not test files
   const pids: Record<string, number> = {};
   /** Spawns node `id` listening on `port` (0: any); its lines go to `history` and `logs`. */
-  const spawnMember = (id: string, port: number): Member => {
+  const spawnMember = (id: string, port: number, httpPort: number): Member => {
     const timers = typeof options.defaultTimerMs === 'function' ? options.defaultTimerMs(id) : options.defaultTimerMs;
     const config: NodeProcessConfig = {
       source: options.source, params: instance.params, node: id, host: '127.0.0.1', port,
       ...(timers === undefined ? {} : { defaultTimerMs: timers }),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.http ? { http: { port: httpPort, ...(typeof options.http === 'object' ? options.http : {}) } } : {}),
+      ...(options.quiet ? { quiet: true } : {}),
     };
     const child = spawn(process.execPath, [shim, JSON.stringify(config)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const exit = new Promise<NodeExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const member: Member = { id, child, exit, done: undefined, port: undefined, started: false };
+    const member: Member = { id, child, exit, done: undefined, port: undefined, httpPort: undefined, started: false };
     members.set(id, member);
     pids[id] = child.pid!;
     child.stdin.on('error', () => {}); // writing to a node that died
@@ -130,14 +139,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     createInterface({ input: child.stdout }).on('line', (text) => {
       const line = parseLine(text);
       history.push({ node: id, at: Date.now(), line });
-      if (line.event === 'listening' && typeof line.port === 'number') member.port = line.port;
+      if (line.event === 'listening' && typeof line.port === 'number') {
+        member.port = line.port;
+        if (typeof line.httpPort === 'number') member.httpPort = line.httpPort;
+      }
       if (line.event === 'started') member.started = true;
       progress();
     });
     createInterface({ input: child.stderr }).on('line', (text) => logs.push({ node: id, at: Date.now(), line: parseLine(text) }));
     return member;
   };
-  for (const id of ids) spawnMember(id, 0);
+  for (const id of ids) spawnMember(id, 0, 0);
 
   const live = () => [...members.values()].filter((m) => m.done === undefined);
   const killAll = () => {
@@ -174,12 +186,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 
   const peers: Record<string, PeerAddress> = {};
+  const httpPeers: Record<string, PeerAddress> = {};
   let sides: readonly (readonly string[])[] = [];
   const tell = (m: Member, command: unknown) => { if (m.done === undefined) m.child.stdin.write(JSON.stringify(command) + '\n'); };
   try {
     await until('every node to listen', () => [...members.values()].every((m) => m.port !== undefined));
-    for (const m of members.values()) peers[m.id] = { host: '127.0.0.1', port: m.port! };
-    for (const m of members.values()) m.child.stdin.write(JSON.stringify({ peers }) + '\n');
+    for (const m of members.values()) {
+      peers[m.id] = { host: '127.0.0.1', port: m.port! };
+      if (m.httpPort !== undefined) httpPeers[m.id] = { host: '127.0.0.1', port: m.httpPort };
+    }
+    for (const m of members.values()) m.child.stdin.write(JSON.stringify({ peers, http: httpPeers }) + '\n');
     await until('every node to start', () => [...members.values()].every((m) => m.started));
   } catch (err) {
     await stop();
@@ -193,9 +209,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return m;
   };
   const ports = Object.fromEntries([...members.values()].map((m) => [m.id, m.port!]));
+  const httpPorts = Object.fromEntries(Object.entries(httpPeers).map(([id, a]) => [id, a.port]));
   return {
     nodes: ids,
     ports,
+    httpPorts,
     pids,
     history,
     logs,
@@ -220,11 +238,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async restart(id) {
       const old = member(id);
       if (old.done === undefined) throw new Error(`node ${id} is still running: kill it before restarting it`);
-      const m = spawnMember(id, ports[id]);
+      const m = spawnMember(id, ports[id], httpPorts[id] ?? 0);
       failure = undefined;
       deadline = Date.now() + (options.startTimeoutMs ?? 15000);
       await until(`node ${id} to listen again`, () => m.port !== undefined);
-      tell(m, { peers });
+      tell(m, { peers, http: httpPeers });
       await until(`node ${id} to start again`, () => m.started);
       progress = () => {};
       if (sides.length > 0) tell(m, { partition: sides });

@@ -17,6 +17,11 @@
  *
  *   {"event":"recovered","node":"a1","records":12,"droppedBytes":0}  with a data folder, before starting
  *
+ * With `http`, the node also serves the key-value HTTP API (`kv-http.ts`; for replicated logs with
+ * multi-paxos's request contract): `listening` then carries `httpPort`, and the launcher's peers line
+ * may carry `http: {id: {host?, port}}`, the other nodes' HTTP addresses, for redirects. With
+ * `quiet`, no step and output lines are printed (a service under load).
+ *
  * When the config has no `peers`, the process waits for one JSON line `{"peers":{id:{host?,port}}}`
  * on stdin, then connects and starts; it then also stops when stdin ends, so it does not outlive the
  * launcher that died. It stops (and exits 0) on SIGTERM or SIGINT. Later stdin lines inject network
@@ -29,11 +34,15 @@
 import { createInterface } from 'node:readline';
 import { instantiate } from '../core/instance.ts';
 import { describeEvent } from '../core/step.ts';
+import type { Effect, NodeEvent } from '../core/step.ts';
 import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
+import { KvHttpFrontEnd } from './kv-http.ts';
+import { stderrLogger } from './log.ts';
 import { RuntimeNode } from './node.ts';
 import { WriteAheadLog } from './wal.ts';
+import { foldDurable } from './durable.ts';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PeerAddress } from './transport.ts';
@@ -57,6 +66,10 @@ export interface NodeProcessConfig {
   readonly secretEnv?: string;
   /** The folder of the node's write-ahead log; without it the node keeps nothing across a crash. */
   readonly dataDir?: string;
+  /** Serve the key-value HTTP API on this port (0: any free one). */
+  readonly http?: { readonly port?: number; readonly timeoutMs?: number };
+  /** Print no step and output lines. */
+  readonly quiet?: boolean;
 }
 
 export function timerDelay(defaults: TimerDefaults | undefined): (timer: string) => number {
@@ -97,23 +110,37 @@ const secret = process.env[secretEnv];
 if (!secret) fatal(`no cluster secret in environment variable ${secretEnv}`);
 
 let node!: RuntimeNode;
+let frontEnd: KvHttpFrontEnd | undefined;
 try {
   const instance = instantiate(await loadFromSource(config.source, (url) => tsImport(url, import.meta.url)), { params: config.params });
   let durable: { wal: WriteAheadLog; recovered?: Record<string, unknown> } | undefined;
   if (config.dataDir) {
     mkdirSync(config.dataDir, { recursive: true });
-    const { log, recovery } = WriteAheadLog.open(path.join(config.dataDir, `${config.node}.wal`));
-    const last = recovery.records[recovery.records.length - 1] as Record<string, unknown> | undefined;
+    const file = path.join(config.dataDir, `${config.node}.wal`);
+    const { log, recovery } = WriteAheadLog.open(file);
+    let last;
+    try {
+      last = foldDurable(recovery.records);
+    } catch (err) {
+      fatal(`${file}: ${(err as Error).message}`);
+    }
     durable = { wal: log, ...(last ? { recovered: last } : {}) };
     emit({ event: 'recovered', records: recovery.records.length, droppedBytes: recovery.droppedBytes, ...(recovery.dropped ? { dropped: recovery.dropped } : {}) });
   }
   node = new RuntimeNode({
     instance, id: config.node, secret: secret!, ...durable,
     defaultTimerMs: timerDelay(config.defaultTimerMs),
-    onOutput: (value) => emit({ event: 'output', value }),
-    onStep: (state, event, effects) => emit({ event: 'step', on: describeEvent(event), at: performance.timeOrigin + performance.now(), input: event, state, effects }),
+    onOutput: (value) => {
+      frontEnd?.onOutput(value);
+      if (!config.quiet) emit({ event: 'output', value });
+    },
+    ...(config.quiet ? {} : {
+      onStep: (state: unknown, event: NodeEvent, effects: readonly Effect[]) =>
+        emit({ event: 'step', on: describeEvent(event), at: performance.timeOrigin + performance.now(), input: event, state, effects }),
+    }),
     transport: { host: config.host ?? '127.0.0.1', port: config.port ?? 0 },
   });
+  if (config.http) frontEnd = new KvHttpFrontEnd({ node, log: stderrLogger, ...(config.http.timeoutMs ? { timeoutMs: config.http.timeoutMs } : {}) });
 } catch (err) {
   fatal((err as Error).message);
 }
@@ -122,6 +149,7 @@ let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  await frontEnd?.close().catch(() => {});
   await node.stop().catch(() => {});
   process.exit(code);
 }
@@ -142,19 +170,23 @@ function connectAndStart(peers: Readonly<Record<string, PeerAddress>>): void {
 }
 
 const port = await node.listen().catch((err: Error) => fatal(`cannot listen: ${err.message}`));
-emit({ event: 'listening', port, pid: process.pid });
+const httpPort = frontEnd && await frontEnd.listen(config.host ?? '127.0.0.1', config.http?.port ?? 0).catch((err: Error) => fatal(`cannot listen for HTTP: ${err.message}`));
+emit({ event: 'listening', port, pid: process.pid, ...(httpPort === undefined ? {} : { httpPort }) });
 
 if (config.peers) connectAndStart(config.peers);
 const stdin = createInterface({ input: process.stdin });
 stdin.on('line', (line) => {
   if (!line.trim()) return;
-  let msg: { peers?: Record<string, PeerAddress>; partition?: string[][] };
+  let msg: { peers?: Record<string, PeerAddress>; http?: Record<string, PeerAddress>; partition?: string[][] };
   try {
     msg = JSON.parse(line);
   } catch {
     return fatal(`stdin line is not JSON: ${line.slice(0, 200)}`);
   }
-  if (msg && typeof msg.peers === 'object' && msg.peers !== null) connectAndStart(msg.peers);
+  if (msg && typeof msg.peers === 'object' && msg.peers !== null) {
+    if (typeof msg.http === 'object' && msg.http !== null) frontEnd?.setPeers(msg.http);
+    connectAndStart(msg.peers);
+  }
   else if (msg && Array.isArray(msg.partition)) {
     try {
       node.partition(msg.partition);

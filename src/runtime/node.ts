@@ -3,7 +3,11 @@
  * handler purely, and this applies the effects it returns (sends through the transport, timers with
  * setTimeout, outputs to a callback). Events are handled one at a time, in arrival order.
  *
- * With a write-ahead log, every change of the role's durable fields is logged, and the sends and
+ * States are not re-encoded to check they are plain data (the checker and the simulator do that for
+ * the same handlers); messages and outputs, which leave the node, are checked as they are made.
+ *
+ * With a write-ahead log, every change of the role's durable fields is logged (as what changed:
+ * `durable.ts`), and the sends and
  * outputs of a batch of events wait until the log is fsync'd (group commit: one flush per batch of
  * events handled together), so nothing that leaves the node depends on state a crash could lose. A
  * node given the last logged durable state restarts from it as core's `restartNode` does.
@@ -11,8 +15,9 @@
 import type { Instance } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
-import { describeEvent, restartNode, stepNode } from '../core/step.ts';
+import { describeEvent, runHandler, runRestart } from '../core/step.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
+import { durableDelta, durableFields } from './durable.ts';
 import { stderrLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { Transport } from './transport.ts';
@@ -23,7 +28,8 @@ export interface RuntimeNodeOptions {
   readonly instance: Instance;
   /** Which node of the instance this is. */
   readonly id: string;
-  readonly secret: string | Buffer;
+  /** The cluster secret frames are authenticated with (TCP only). */
+  readonly secret?: string | Buffer;
   /**
    * A timer set without a delay (or with 0) fires after this many ms, so spontaneous steps happen;
    * default 10. A function picks it per timer name (e.g. to let one spontaneous choice win the race).
@@ -33,8 +39,13 @@ export interface RuntimeNodeOptions {
   /** Called after each handled event with the node's new state and the effects the handler asked for. */
   readonly onStep?: (state: unknown, event: NodeEvent, effects: readonly Effect[]) => void;
   readonly log?: Logger;
-  /** Passed to the transport: where to listen, queue size, backoff, handshake timeout, frame size. */
+  /** Passed to the TCP transport: where to listen, queue size, backoff, handshake timeout, frame size. */
   readonly transport?: Omit<TransportOptions, 'self' | 'secret' | 'onMessage' | 'log'>;
+  /**
+   * Another way to exchange messages than TCP (the shared-memory group): given the function that
+   * takes a message in, returns the link the node sends through. Without it the node uses TCP.
+   */
+  readonly link?: (deliver: (from: string, body: Plain) => void) => NodeLink;
   /** Where the durable fields are logged; without it a node keeps nothing across a crash. */
   readonly wal?: WriteAheadLog;
   /** The durable fields last logged before a crash: the node restarts from them instead of starting fresh. */
@@ -43,11 +54,17 @@ export interface RuntimeNodeOptions {
   readonly compactAfter?: number;
 }
 
+/** What a node sends through: TCP's `Transport`, or a link given in the options. */
+export interface NodeLink {
+  send(to: string, body: Plain): void;
+  close(): Promise<void>;
+}
+
 type Outgoing = { readonly kind: 'send'; readonly to: string; readonly msg: Message } | { readonly kind: 'output'; readonly value: Plain };
 
 export class RuntimeNode {
   readonly id: string;
-  readonly transport: Transport;
+  readonly transport: NodeLink;
   private readonly index: number;
   private readonly log: Logger;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -56,10 +73,14 @@ export class RuntimeNode {
   private started = false;
   private draining = false;
   private stopped = false;
-  /** Sends and outputs waiting for the log to be on disk. */
+  /** Sends and outputs of the events being handled. */
   private outbox: Outgoing[] = [];
-  /** The durable fields as last logged (JSON), to log only changes. */
-  private lastDurable: string | undefined;
+  /** Sends and outputs waiting, in order, for the log to be on disk. */
+  private waiting: Outgoing[] = [];
+  /** A log flush is in progress (at most one). */
+  private syncing = false;
+  /** The durable fields as last logged, to log only what changed. */
+  private lastDurable: Readonly<Record<string, unknown>> | undefined;
   /** Peers on the other side of a partition: messages to and from them are dropped. */
   private cut = new Set<string>();
 
@@ -70,10 +91,15 @@ export class RuntimeNode {
     this.id = id;
     this.index = index;
     this.log = options.log ?? stderrLogger;
-    this.transport = new Transport({
-      ...options.transport, self: id, secret: options.secret, log: this.log,
-      onMessage: (from, body) => this.receive(from, body),
-    });
+    const deliver = (from: string, body: Plain) => this.receive(from, body);
+    if (!options.link && options.secret === undefined) throw new Error(`node ${id}: a node on TCP needs the cluster secret`);
+    this.transport = options.link ? options.link(deliver)
+      : new Transport({ ...options.transport, self: id, secret: options.secret!, log: this.log, onMessage: deliver });
+  }
+
+  private get tcp(): Transport {
+    if (!(this.transport instanceof Transport)) throw new Error(`node ${this.id} runs on a link of its own, not on TCP`);
+    return this.transport;
   }
 
   /** The node's state; undefined before `start`. */
@@ -83,7 +109,7 @@ export class RuntimeNode {
 
   /** Starts listening; resolves to the port. */
   listen(): Promise<number> {
-    return this.transport.listen();
+    return this.tcp.listen();
   }
 
   /** Tells this node where the other nodes listen; it starts dialing them. */
@@ -92,7 +118,7 @@ export class RuntimeNode {
       if (peer === this.id) continue;
       const address = addresses[peer];
       if (!address) throw new Error(`no address for node ${peer}`);
-      this.transport.addPeer(peer, address);
+      this.tcp.addPeer(peer, address);
     }
   }
 
@@ -102,6 +128,15 @@ export class RuntimeNode {
     this.started = true;
     this.pending.unshift({ kind: 'start' });
     this.drain();
+  }
+
+  /**
+   * Hands the node a message from outside the instance (a client of a service front end): it is
+   * handled as a message from `from`, in turn with the others, once the node has started.
+   */
+  inject(from: string, msg: Message): void {
+    if (this.options.instance.topo.index.has(from)) throw new Error(`inject: ${JSON.stringify(from)} is a node of the instance; name the outside party otherwise`);
+    this.enqueue({ kind: 'message', from, msg });
   }
 
   /**
@@ -157,17 +192,41 @@ export class RuntimeNode {
     }
   }
 
-  /** Makes the logged state durable, then lets out what waited for it. */
+  /** Lets out the sends and outputs of the events handled, once what they depend on is on disk. */
   private commit(): void {
-    const wal = this.options.wal;
-    if (wal?.dirty) {
-      wal.sync();
-      if (wal.records >= (this.options.compactAfter ?? 1000)) wal.compact(JSON.parse(this.lastDurable!));
-    }
-    const out = this.outbox;
+    this.waiting.push(...this.outbox);
     this.outbox = [];
-    if (this.stopped) return;
-    for (const o of out) this.release(o);
+    this.flush();
+  }
+
+  /**
+   * Group commit: while one fsync is in progress, events go on being handled and what they send
+   * waits; the next fsync covers all of them. Order is kept: nothing overtakes what waits.
+   */
+  private flush(): void {
+    const wal = this.options.wal;
+    if (this.syncing || this.stopped) return;
+    if (!wal?.dirty) {
+      const out = this.waiting;
+      this.waiting = [];
+      for (const o of out) this.release(o);
+      return;
+    }
+    const batch = this.waiting;
+    this.waiting = [];
+    this.syncing = true;
+    wal.syncAsync().then(() => {
+      this.syncing = false;
+      if (this.stopped) return;
+      // Compaction logs the current durable fields: what waits since is then on disk too.
+      if (wal.records >= (this.options.compactAfter ?? 1000)) wal.compact({ set: this.lastDurable });
+      for (const o of batch) this.release(o);
+      this.flush();
+    }, (err: Error) => {
+      // A node that cannot make its state durable must not go on: it stops as a crash would.
+      this.log({ level: 'error', event: 'wal-failed', node: this.id, message: err.message });
+      process.nextTick(() => { throw err; });
+    });
   }
 
   private release(o: Outgoing): void {
@@ -182,12 +241,10 @@ export class RuntimeNode {
   private logDurable(state: unknown): void {
     const durable = this.options.instance.topo.decls[this.index].def.durable;
     if (!this.options.wal || !durable || durable.length === 0) return;
-    const fields: Record<string, unknown> = {};
-    for (const key of durable) fields[key] = (state as Record<string, unknown>)[key];
-    const text = JSON.stringify(fields);
-    if (text === this.lastDurable) return;
-    this.lastDurable = text;
-    this.options.wal.append(fields);
+    const fields = durableFields(state, durable);
+    const delta = durableDelta(this.lastDurable, fields);
+    this.lastDurable = fields;
+    if (delta) this.options.wal.append(delta);
   }
 
   private handle(event: NodeEvent): void {
@@ -195,7 +252,7 @@ export class RuntimeNode {
     const { topo } = this.options.instance;
     try {
       const recovered = this.options.recovered;
-      result = event.kind === 'start' && recovered ? restartNode(topo, this.index, recovered) : stepNode(topo, this.index, this.current, event);
+      result = event.kind === 'start' && recovered ? runRestart(topo, this.index, recovered) : runHandler(topo, this.index, this.current, event);
     } catch (err) {
       if (event.kind === 'start') throw err;
       // A failing handler is a protocol bug: the event is skipped and the state kept.

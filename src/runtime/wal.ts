@@ -11,7 +11,7 @@
  * record) and says so; it is never read as a record. A bad record that is not the last one is not a
  * torn write but damage, and opening fails with the offset rather than silently losing what follows.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -100,6 +100,7 @@ function fsyncDir(dir: string): void {
 
 export class WriteAheadLog {
   private pending: Buffer[] = [];
+  private syncing = false;
   private size: number;
   private recordsOnDisk: number;
 
@@ -165,11 +166,34 @@ export class WriteAheadLog {
   }
 
   /**
+   * `sync` without blocking: the queued records are written now (to the page cache) and the fsync
+   * runs on libuv's thread pool; records appended meanwhile wait for the next call. One at a time.
+   */
+  syncAsync(): Promise<void> {
+    if (this.syncing) throw new Error(`${this.file}: a sync is already in progress`);
+    const count = this.pending.length;
+    if (count === 0) return Promise.resolve();
+    const data = Buffer.concat(this.pending);
+    this.pending = [];
+    let at = 0;
+    while (at < data.length) at += writeSync(this.fd, data, at, data.length - at, this.size + at);
+    this.size += data.length;
+    this.syncing = true;
+    return new Promise((resolve, reject) => fsync(this.fd, (err) => {
+      this.syncing = false;
+      if (err) return reject(new WalError(`${this.file}: fsync failed: ${err.message}`));
+      this.recordsOnDisk += count;
+      resolve();
+    }));
+  }
+
+  /**
    * Replaces the log by one holding only `latest` (the current durable state): written to a
    * temporary file, fsync'd, renamed over the log and the folder fsync'd, so a crash at any point
    * leaves either the old log or the new one.
    */
   compact(latest: unknown): void {
+    if (this.syncing) throw new Error(`${this.file}: cannot compact while a sync is in progress`);
     this.pending = [];
     const tmp = `${this.file}.compact`;
     const fd = openSync(tmp, 'w');
