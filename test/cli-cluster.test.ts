@@ -75,4 +75,36 @@ describe('protoforge cluster', () => {
     assert.ok(!existsSync(path.join(data, 'cluster.json')));
     assert.deepEqual(await cli('cluster', 'status', '--data', data), { code: 2, out: '', err: `protoforge: error: no cluster is running from ${data} (start one with: protoforge cluster up PROTOCOL --data ${data})\n` });
   });
+
+  test('up --http: the key-value service on every node, its addresses in the status; a protocol without requests is refused', { timeout: 30000 }, async () => {
+    const data = path.join(dir, 'kv');
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const multiPaxos = fileURLToPath(new URL('../src/protocols/multi-paxos.ts', import.meta.url));
+    const launcher = spawn(process.execPath, [bin, 'cluster', 'up', multiPaxos, '-p', 'commands=0', '-p', 'maxBallot=1000', '--http', '--no-trace', '--data', data, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    launchers.push(launcher);
+    const lines = createInterface({ input: launcher.stdout! })[Symbol.asyncIterator]();
+    const ready = JSON.parse((await lines.next()).value as string);
+    assert.deepEqual(ready.nodes.map((n: { node: string }) => n.node), ['r1', 'r2', 'r3']);
+    const urls: string[] = ready.nodes.map((n: { http: string }) => n.http);
+    for (const url of urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const status = JSON.parse((await cli('cluster', 'status', '--data', data, '--json')).out);
+    assert.deepEqual(status.nodes.map((n: { http: number }) => `http://127.0.0.1:${n.http}`), urls);
+
+    const put = await fetch(`${urls[0]}/kv/greeting`, { method: 'PUT', body: JSON.stringify({ value: 'hello' }) });
+    assert.deepEqual([put.status, await put.json()], [200, { key: 'greeting', value: 'hello' }]);
+    assert.equal((await cli('cluster', 'kill', 'r1', '--data', data)).code, 0);
+    const get = await fetch(`${urls[2]}/kv/greeting`);
+    assert.deepEqual([get.status, await get.json()], [200, { key: 'greeting', value: 'hello' }]);
+
+    assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
+    assert.deepEqual(JSON.parse((await lines.next()).value as string), { event: 'stopped' });
+    assert.ok(!existsSync(path.join(data, 'trace.jsonl')), 'no trace without steps');
+
+    const refused = await cli('cluster', 'up', 'paxos', '--http', '--data', path.join(dir, 'not-kv'));
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /^protoforge: error: node (p1|p2|a1|a2|a3) exited \(code 1, signal null\) before it started: --http serves replicated logs that take \{type: 'request', cmd\} messages \(like multi-paxos\); node \w+ \(role \w+\) of paxos has no "request" handler\n$/);
+    assert.equal((await cli('cluster', 'up', 'paxos', '--http-timeout', '0', '--data', path.join(dir, 'x'))).err,
+      "error: option '--http-timeout <ms>' argument '0' is invalid. --http-timeout must be a whole number from 1 to 3600000.\n(run with --help for usage)\n");
+  });
 });

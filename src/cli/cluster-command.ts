@@ -7,7 +7,7 @@ import { writeTrace } from '../sim/trace-file.ts';
 import { startCluster } from '../runtime/cluster.ts';
 import { runningLauncher, sendControl, serveControl } from '../runtime/control.ts';
 import type { ControlRequest } from '../runtime/control.ts';
-import { keyValue, withProtocol } from './flags.ts';
+import { keyValue, wholeNumber, withProtocol } from './flags.ts';
 import type { Io } from './io.ts';
 import { loadProtocol } from './load-protocol.ts';
 import { UsageError } from './usage-error.ts';
@@ -20,6 +20,9 @@ interface UpFlags {
   data: string;
   timer: Record<string, string>;
   json?: boolean;
+  http?: boolean;
+  httpTimeout?: number;
+  trace: boolean;
 }
 
 /** `--timer prepare=100 --timer '*'=20`: delays for timers set without one. */
@@ -50,13 +53,19 @@ async function up(arg: string, flags: UpFlags, io: Io): Promise<number> {
   const source = sourceOf(protocol);
   if (!source) throw new UsageError(`${protocol.name} cannot be started as processes: it was not loaded from a file`);
   mkdirSync(data, { recursive: true });
-  const cluster = await startCluster({ source, params: flags.param, dataDir: data, defaultTimerMs: timerDefaults(flags.timer) });
+  const cluster = await startCluster({
+    source, params: flags.param, dataDir: data, defaultTimerMs: timerDefaults(flags.timer), quiet: !flags.trace,
+    ...(flags.http ? { http: flags.httpTimeout === undefined ? true : { timeoutMs: flags.httpTimeout } } : {}),
+  });
   const control = await serveControl(cluster, protocol.name, data);
-  const addresses = cluster.nodes.map((id) => ({ node: id, address: `127.0.0.1:${cluster.ports[id]}`, pid: cluster.pids[id] }));
+  const addresses = cluster.nodes.map((id) => ({
+    node: id, address: `127.0.0.1:${cluster.ports[id]}`, pid: cluster.pids[id],
+    ...(flags.http ? { http: `http://127.0.0.1:${cluster.httpPorts[id]}` } : {}),
+  }));
   if (flags.json) io.out(JSON.stringify({ event: 'ready', protocol: protocol.name, data, nodes: addresses }) + '\n');
   else {
     io.out(`${protocol.name}: ${cluster.nodes.length} nodes on 127.0.0.1, write-ahead logs in ${data}\n`);
-    for (const a of addresses) io.out(`  ${a.node.padEnd(8)} ${a.address.padEnd(16)} pid ${a.pid}\n`);
+    for (const a of addresses) io.out(`  ${a.node.padEnd(8)} ${a.address.padEnd(16)} pid ${String(a.pid).padEnd(8)}${a.http ? ` ${a.http}` : ''}\n`.replace(/ +\n$/, '\n'));
     io.out(`Ready. Stop with Ctrl-C or: protoforge cluster down --data ${flags.data}\n`);
   }
   const stopSignal = new Promise<void>((resolve) => {
@@ -66,6 +75,10 @@ async function up(arg: string, flags: UpFlags, io: Io): Promise<number> {
   await Promise.race([control.done, stopSignal]);
   await cluster.stop();
   await control.close();
+  if (!flags.trace) {
+    io.out(flags.json ? JSON.stringify({ event: 'stopped' }) + '\n' : 'Cluster stopped.\n');
+    return 0;
+  }
   // The run as a trace: `protoforge view` draws it, `protoforge replay` re-executes it.
   const trace = path.join(data, 'trace.jsonl');
   writeFileSync(trace, writeTrace(traceFromHistory(instantiate(protocol, { params: flags.param }), cluster.history)));
@@ -80,7 +93,7 @@ async function control(dataFlag: string, req: ControlRequest, io: Io, json?: boo
   else if (reply.status) {
     const s = reply.status;
     io.out(`${s.protocol} (launcher pid ${s.launcher})${s.partition.length ? `, partitioned: ${s.partition.map((x) => x.join(',')).join(' | ')}` : ''}\n`);
-    for (const n of s.nodes) io.out(`  ${n.id.padEnd(8)} 127.0.0.1:${String(n.port).padEnd(6)} pid ${String(n.pid).padEnd(8)} ${n.state}\n`);
+    for (const n of s.nodes) io.out(`  ${n.id.padEnd(8)} 127.0.0.1:${String(n.port).padEnd(6)} pid ${String(n.pid).padEnd(8)} ${n.state}${n.http ? `  http://127.0.0.1:${n.http}` : ''}\n`);
   } else io.out(`${reply.message}\n`);
   return 0;
 }
@@ -94,6 +107,9 @@ export function addClusterCommand(program: Command, io: Io, setExit: (code: numb
     .addOption(dataOption())
     .addOption(new Option('--timer <name=ms>', 'delay of a timer set without one (repeatable; * for the rest; default 10 ms)').argParser(keyValue).default({}))
     .option('--json', 'print the addresses as one JSON line')
+    .option('--http', 'serve the key-value HTTP API on every node (replicated logs with the request contract of multi-paxos)')
+    .addOption(new Option('--http-timeout <ms>', 'how long an HTTP request waits for its command to be applied (default 5000)').argParser(wholeNumber('--http-timeout', 1, 3_600_000)))
+    .option('--no-trace', 'record no steps (a service under load): no step lines, no trace.jsonl on down')
     .action(async (arg: string, flags: UpFlags) => setExit(await up(arg, flags, io)));
 
   cluster.command('down').description('stop the cluster').addOption(dataOption())

@@ -11,6 +11,7 @@ import { serveExplorer } from '../viz/explorer-server.ts';
 import { loadProtocol } from './load-protocol.ts';
 import { formatProgress, formatResult, formatTable } from './report.ts';
 import { UsageError } from './usage-error.ts';
+import { ClusterStartError } from '../runtime/cluster.ts';
 import { positive, wholeNumber, withNetwork, withProtocol } from './flags.ts';
 import type { Io } from './io.ts';
 import { addSimCommands } from './sim-commands.ts';
@@ -228,7 +229,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   return program;
 }
 
-const USAGE_ERRORS = [UsageError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError, ControlError,
+const USAGE_ERRORS = [UsageError, ClusterStartError, ParamError, NetworkOptionsError, CheckOptionsError, ReplayError, SimOptionsError, TraceFormatError, TraceReplayError, ShrinkError, MetaModelError, RoundsError, ControlError,
   DomainError, MissingBoundError, InductOptionsError, NoDomainsError, UnknownInvariantError];
 const PROTOCOL_ERRORS = [HandlerError, PlainDataError, PropertyError, PropertyCheckError];
 

@@ -30,7 +30,8 @@
  *   RDMA's reliable connections give) no push is ever stale, and the checker has far fewer states to
  *   visit: the pushes in flight on a channel are then fixed by how many were sent and taken, where on
  *   an unordered one any subset of them may still be in flight. The network must not lose the last
- *   push of a row (use a non-lossy network);
+ *   push of a row in each epoch (use a non-lossy network; a transport that overwrites a row with
+ *   the next push, as one-sided writes do, must still deliver the old epoch's last push);
  * - one evaluation pass is the timer `sst-evaluate`: the predicates are evaluated in declaration
  *   order on the replica, each trigger sees the writes of the triggers before it, and at the end of the
  *   pass the member's row, if it changed, is pushed once to every other member of the epoch. The

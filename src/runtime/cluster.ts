@@ -20,10 +20,11 @@ import { instantiate } from '../core/instance.ts';
 import { tsImport } from 'tsx/esm/api';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
-import type { NodeProcessConfig, TimerDefaults } from './node-process-main.ts';
+import type { NodeProcessConfig } from './node-process-main.ts';
+import type { TimerDefaults } from './timer-defaults.ts';
 import type { PeerAddress } from './transport.ts';
 
-export type { TimerDefaults } from './node-process-main.ts';
+export type { TimerDefaults } from './timer-defaults.ts';
 
 export interface ClusterOptions {
   readonly source: ProtocolSource;
@@ -86,6 +87,14 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** The cluster could not start: a node exited before it started (its last error is in the message), or the nodes took too long. */
+export class ClusterStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterStartError';
+  }
+}
+
 const shim = fileURLToPath(new URL('./node-process.js', import.meta.url));
 
 interface Member {
@@ -131,8 +140,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     void exit.then((e) => {
       member.done = e;
       if (!member.started && !failure) {
-        const tail = logs.filter((l) => l.node === id).slice(-5).map((l) => JSON.stringify(l.line)).join('\n');
-        failure = new Error(`node ${id} exited (code ${e.code}, signal ${e.signal}) before it started${tail ? `:\n${tail}` : ''}`);
+        const mine = logs.filter((l) => l.node === id);
+        const last = mine.findLast((l) => typeof l.line.message === 'string');
+        const why = last ? String(last.line.message) : mine.slice(-5).map((l) => JSON.stringify(l.line)).join('\n');
+        failure = new ClusterStartError(`node ${id} exited (code ${e.code}, signal ${e.signal}) before it started${why ? `: ${why}` : ''}`);
       }
       progress();
     });
@@ -174,7 +185,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     while (!ready()) {
       if (failure) throw failure;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`cluster: timed out waiting for ${what}`);
+      if (left <= 0) throw new ClusterStartError(`cluster: timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         progress = () => {

@@ -18,7 +18,11 @@ export type ControlReply = { readonly ok: true; readonly message: string; readon
 export interface ClusterStatus {
   readonly protocol: string;
   readonly launcher: number;
-  readonly nodes: readonly { readonly id: string; readonly port: number; readonly pid: number; readonly state: 'running' | 'paused' | 'exited' }[];
+  readonly nodes: readonly {
+    readonly id: string; readonly port: number; readonly pid: number; readonly state: 'running' | 'paused' | 'exited';
+    /** Where the node serves the key-value HTTP API, when it does. */
+    readonly http?: number;
+  }[];
   readonly partition: readonly (readonly string[])[];
 }
 
@@ -55,7 +59,10 @@ export async function serveControl(cluster: Cluster, protocol: string, dataDir: 
   let sides: readonly (readonly string[])[] = [];
   const status = (): ClusterStatus => ({
     protocol, launcher: process.pid,
-    nodes: cluster.nodes.map((id) => ({ id, port: cluster.ports[id], pid: cluster.pids[id], state: exited.has(id) ? 'exited' : paused.has(id) ? 'paused' : 'running' })),
+    nodes: cluster.nodes.map((id) => ({
+      id, port: cluster.ports[id], pid: cluster.pids[id], state: exited.has(id) ? 'exited' : paused.has(id) ? 'paused' : 'running',
+      ...(cluster.httpPorts[id] === undefined ? {} : { http: cluster.httpPorts[id] }),
+    })),
     partition: sides,
   });
   const save = () => writeFileSync(statusFile(dataDir), JSON.stringify(status(), null, 2) + '\n');

@@ -46,12 +46,8 @@ import { foldDurable } from './durable.ts';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PeerAddress } from './transport.ts';
-
-/**
- * Delay in ms for timers set without one: a number for every timer, or a map from timer name to ms
- * with `"*"` for the timers it does not name (10 when absent).
- */
-export type TimerDefaults = number | Readonly<Record<string, number>>;
+import { timerDelay } from './timer-defaults.ts';
+import type { TimerDefaults } from './timer-defaults.ts';
 
 export interface NodeProcessConfig {
   readonly source: ProtocolSource;
@@ -70,12 +66,6 @@ export interface NodeProcessConfig {
   readonly http?: { readonly port?: number; readonly timeoutMs?: number };
   /** Print no step and output lines. */
   readonly quiet?: boolean;
-}
-
-export function timerDelay(defaults: TimerDefaults | undefined): (timer: string) => number {
-  if (defaults === undefined) return () => 10;
-  if (typeof defaults === 'number') return () => defaults;
-  return (timer) => defaults[timer] ?? defaults['*'] ?? 10;
 }
 
 let nodeId = '?';
@@ -140,6 +130,10 @@ try {
     }),
     transport: { host: config.host ?? '127.0.0.1', port: config.port ?? 0 },
   });
+  const decl = instance.topo.decls[instance.topo.index.get(config.node)!];
+  if (config.http && typeof decl.def.on?.request !== 'function') {
+    fatal(`--http serves replicated logs that take {type: 'request', cmd} messages (like multi-paxos); node ${config.node} (role ${decl.role}) of ${instance.protocol.name} has no "request" handler`);
+  }
   if (config.http) frontEnd = new KvHttpFrontEnd({ node, log: stderrLogger, ...(config.http.timeoutMs ? { timeoutMs: config.http.timeoutMs } : {}) });
 } catch (err) {
   fatal((err as Error).message);
