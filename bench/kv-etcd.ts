@@ -108,7 +108,7 @@ async function measure(put: Put, nodes: number, clients: number): Promise<{ ops:
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pf-kv-bench-'));
 console.log(`# Key-value service against etcd\n\n${cpuModel()}, ${os.cpus().length} cores, Node ${process.version}; load average ${load()}\n`);
 const source = sourceOf(rememberSource(multiPaxos, { module: new URL('../src/protocols/multi-paxos.ts', import.meta.url).href, exportName: 'multiPaxos' }))!;
-const params = { replicas: 3, commands: 0, maxBallot: 1_000_000_000, batch: 256, window: 4, snapshotEvery: 1000, electMs: 500 };
+const params = { replicas: 3, commands: 0, maxBallot: 1_000_000_000, batch: 256, window: 1, snapshotEvery: 100, electMs: 100 };
 const ours = await startCluster({ source, params, dataDir: path.join(dir, 'protoforge'), http: true, quiet: true });
 const etcd = await startEtcd(dir);
 const ourPorts = ours.nodes.map((id) => ours.httpPorts[id]);

@@ -74,6 +74,38 @@ export function encode(value: unknown, path = 'value', context?: string): string
 }
 
 /** Inverse of `encode`. */
+/**
+ * Whether `encode` would accept `value`, without building its encoding: the same walk (own enumerable
+ * keys, `undefined` values of objects skipped, finite numbers, plain prototypes). Where it says no,
+ * `encode` is called to throw the error that names the first offending field.
+ */
+export function isPlain(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlain(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const v = (value as Record<string, unknown>)[keys[i]];
+        if (v !== undefined && !isPlain(v)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 export function decode<T = Plain>(text: string): T {
   return JSON.parse(text) as T;
 }

@@ -1,4 +1,4 @@
-import { encode, PlainDataError } from './plain.ts';
+import { encode, isPlain, PlainDataError } from './plain.ts';
 import type { Plain } from './plain.ts';
 import type { Ctx, Message, MessageCtx, NodeDecl, ParamValue } from './protocol.ts';
 
@@ -135,37 +135,6 @@ class RecordingCtx implements MessageCtx<Message, string> {
   }
 }
 
-/**
- * Whether `encode` would accept `value`, without building its encoding: the same walk (own enumerable
- * keys, `undefined` values of objects skipped, finite numbers, plain prototypes). Where it says no,
- * `encode` is called to throw the error that names the first offending field.
- */
-function isPlain(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (value === null) return true;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isPlain(value[i])) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      const keys = Object.keys(value);
-      for (let i = 0; i < keys.length; i++) {
-        const v = (value as Record<string, unknown>)[keys[i]];
-        if (v !== undefined && !isPlain(v)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
 
 /**
  * Runs one handler of node `i` purely and returns its next state (not yet checked to be plain data)

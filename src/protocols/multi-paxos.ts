@@ -99,10 +99,17 @@ export type Batch = readonly Command[];
  */
 export type Done = { readonly [prefix: string]: { readonly upTo: number; readonly above: readonly number[] } };
 
+/**
+ * The KV map, in buckets by a hash of the key (`bucketOf`; no bucket is empty): applying a slot
+ * copies only the buckets its commands touch, not the whole map, which matters for a service that
+ * holds thousands of keys.
+ */
+export type KvMap = { readonly [bucket: string]: { readonly [key: string]: KvValue } };
+
 /** A state machine after `last` slots: the KV map and the ids of the commands applied. */
 export type Snapshot = {
   readonly last: number;
-  readonly kv: { readonly [key: string]: KvValue };
+  readonly kv: KvMap;
   readonly done: Done;
 };
 
@@ -192,6 +199,10 @@ export function commandFor(k: number): Command {
 }
 
 const count = (o: object) => Object.keys(o).length;
+const nonEmpty = (o: object) => {
+  for (const _ in o) return true;
+  return false;
+};
 const slotsOf = (o: object) => Object.keys(o).map(Number).sort((a, b) => a - b);
 /** Command ids in submission order for the model's ids (c1 < c2 < c10), and a fixed order for any. */
 const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -244,7 +255,7 @@ function edit(s: ReplicaState): ReplicaState {
  * it has not learned (the leader may have failed before committing it).
  */
 function hasWork(s: ReplicaState): boolean {
-  if (count(s.pending) > 0) return true;
+  if (nonEmpty(s.pending)) return true;
   for (const slot in s.accepted) if (Number(slot) > s.sm.last && !s.log[slot]) return true;
   return false;
 }
@@ -278,6 +289,35 @@ export function execute(kv: { [key: string]: KvValue }, cmd: Command): Reply {
   }
 }
 
+const BUCKETS = 64;
+
+/** The bucket of a key: FNV-1a of its UTF-16 code units, modulo 64. */
+export function bucketOf(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return String((h >>> 0) % BUCKETS);
+}
+
+/** A key's value in a bucketed map; null when absent. */
+export function kvGet(kv: KvMap, key: string): KvValue | null {
+  return kv[bucketOf(key)]?.[key] ?? null;
+}
+
+/**
+ * Runs one command on a bucketed map the caller owns; its buckets are shared with older maps until
+ * copied, and `copied` names the ones already copied (so each is copied once per state machine step).
+ */
+function executeIn(kv: { [bucket: string]: { [key: string]: KvValue } }, copied: Set<string>, cmd: Command): Reply {
+  const b = bucketOf(cmd.key);
+  if (!copied.has(b) || !kv[b]) {
+    kv[b] = { ...kv[b] };
+    copied.add(b);
+  }
+  const reply = execute(kv[b], cmd);
+  if (!nonEmpty(kv[b])) delete kv[b];
+  return reply;
+}
+
 /** A request's command with its fields checked and missing optional ones set to null, or why not. */
 function normalize(raw: unknown): Command | string {
   if (typeof raw !== 'object' || raw === null) return 'a command must be an object';
@@ -301,7 +341,7 @@ function replica(cfg: Config) {
    */
   function wantsElection(t: ReplicaState): boolean {
     if (t.promised >= maxBallot) return false;
-    return t.lead?.phase === 'leading' ? count(t.lead.inflight) > 0 : hasWork(t);
+    return t.lead?.phase === 'leading' ? nonEmpty(t.lead.inflight) : hasWork(t);
   }
 
   /**
@@ -330,13 +370,13 @@ function replica(cfg: Config) {
   }
 
   /** A state machine being changed: a fresh copy of the KV map and of the applied ids. */
-  type Applying = { last: number; kv: { [key: string]: KvValue }; done: { [prefix: string]: Done[string] } };
+  type Applying = { last: number; kv: { [bucket: string]: { [key: string]: KvValue } }; copied: Set<string>; done: { [prefix: string]: Done[string] } };
 
   function applySlot(t: ReplicaState, sm: Applying, slot: number, batch: Batch, ctx: Ctx<Msg, 'elect'>): void {
     const replies: Reply[] = [];
     for (const cmd of batch) {
       if (isDone(sm.done, cmd.id)) continue;
-      replies.push(execute(sm.kv, cmd));
+      replies.push(executeIn(sm.kv, sm.copied, cmd));
       markDone(sm.done, cmd.id);
       delete t.pending[cmd.id];
     }
@@ -350,9 +390,9 @@ function replica(cfg: Config) {
     const ready = variant === 'applies-unordered' ? slotsOf(t.log) : [];
     if (variant !== 'applies-unordered') for (let slot = t.sm.last + 1; t.log[slot]; slot++) ready.push(slot);
     if (ready.length > 0) {
-      const sm: Applying = { last: t.sm.last, kv: { ...t.sm.kv }, done: { ...t.sm.done } };
+      const sm: Applying = { last: t.sm.last, kv: { ...t.sm.kv }, copied: new Set(), done: { ...t.sm.done } };
       for (const slot of ready) applySlot(t, sm, slot, t.log[slot], ctx);
-      t.sm = sm;
+      t.sm = { last: sm.last, kv: sm.kv, done: sm.done };
     }
     if (cfg.snapshotEvery > 0 && t.sm.last - t.snap.last >= cfg.snapshotEvery) {
       t.snap = t.sm;
@@ -465,9 +505,11 @@ function replica(cfg: Config) {
           ctx.output({ type: 'redirect', id: cmd.id, leader: s.leader! });
           return s;
         }
-        const t = edit(s);
+        // The most frequent step: unless this replica leads with room in its window, only the pending commands change.
+        const room = s.lead?.phase === 'leading' && count(s.lead.inflight) < cfg.window;
+        const t = room ? edit(s) : { ...s, pending: { ...s.pending } };
         t.pending[cmd.id] = cmd;
-        if (t.lead?.phase === 'leading') proposeNew(t, ctx);
+        if (room) proposeNew(t, ctx);
         else if (elsewhere) ctx.send(t.leader!, { type: 'request', cmd, redirect: false });
         return settle(s, t, ctx);
       },
@@ -640,7 +682,8 @@ function stateMachinesAgree(w: World): boolean {
       if (content(from) !== content(to)) return false;
       continue;
     }
-    const kv = { ...from.kv } as { [key: string]: KvValue };
+    const kv = { ...from.kv } as { [bucket: string]: { [key: string]: KvValue } };
+    const copied = new Set<string>();
     const done = { ...from.done } as { [prefix: string]: Done[string] };
     for (let slot = from.last + 1; slot <= to.last; slot++) {
       const ids = applied.get(slot);
@@ -649,7 +692,7 @@ function stateMachinesAgree(w: World): boolean {
         const cmd = cmds.get(id);
         if (!cmd) return false;
         if (isDone(done, id)) continue;
-        execute(kv, cmd);
+        executeIn(kv, copied, cmd);
         markDone(done, id);
       }
     }

@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decode, encode } from '@msgpack/msgpack';
-import { encode as checkPlain, PlainDataError } from '../core/plain.ts';
+import { encode as checkPlain, isPlain, PlainDataError } from '../core/plain.ts';
 import type { Plain } from '../core/plain.ts';
 
 export interface Frame {
@@ -38,7 +38,7 @@ function tag(secret: string | Buffer, payload: Buffer): Buffer {
 
 /** One frame on the wire. Throws PlainDataError when the body is not plain data. */
 export function encodeFrame(frame: Frame, secret: string | Buffer): Buffer {
-  checkPlain(frame.body, 'body');
+  if (!isPlain(frame.body)) checkPlain(frame.body, 'body'); // throws, naming the offending field
   const payload = Buffer.from(encode({ from: frame.from, to: frame.to, seq: frame.seq, body: frame.body }));
   const header = Buffer.alloc(4);
   header.writeUInt32BE(payload.length + TAG_BYTES);

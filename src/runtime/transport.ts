@@ -225,7 +225,7 @@ function sameProof(given: Plain, expected: string): boolean {
 
 /** The outgoing side to one peer: its queue, its connection, and its reconnect schedule. */
 class Link {
-  readonly queue: Buffer[] = [];
+  queue: Buffer[] = [];
   dropped = 0;
   open = false;
   socket: net.Socket | undefined;
@@ -233,6 +233,7 @@ class Link {
   private seq = 0;
   private backoff: number;
   private overflowing = false;
+  private flushScheduled = false;
 
   constructor(private readonly t: Transport, private readonly peer: string, private readonly address: PeerAddress) {
     this.backoff = this.backoffMs.initial;
@@ -252,14 +253,23 @@ class Link {
       this.overflowing = true;
     }
     this.queue.push(frame);
-    this.flush();
+    // Frames sent in one turn of the event loop go out in one write (one system call, one segment).
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
   private flush(): void {
     const socket = this.socket;
-    if (!this.open || !socket) return;
-    while (this.queue.length > 0 && !socket.writableNeedDrain) socket.write(this.queue.shift()!);
-    if (this.queue.length === 0) this.overflowing = false;
+    if (!this.open || !socket || this.queue.length === 0 || socket.writableNeedDrain) return;
+    const frames = this.queue;
+    this.queue = [];
+    socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+    this.overflowing = false;
   }
 
   dial(): void {
