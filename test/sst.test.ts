@@ -306,6 +306,13 @@ describe('compiled to a protocol', () => {
     assert.equal(d.state('b').sst.epoch, 1);
     assert.deepEqual(d.state('b').sst.rows.a, { n: 7 });
     assert.deepEqual(d.state('b').sst.ahead, {});
+    // A push of epoch 1 from c, which left: the handler ignores it, and the runtime logs why.
+    const forged = { type: PUSH, epoch: 1, seq: 1, row: { n: 9 } };
+    const { topo } = instantiate(epochs);
+    const b = topo.index.get('b')!;
+    assert.equal(topo.decls[b].def.rejects!(d.state('b'), forged, 'c'), 'push from c, which is not a member of epoch 1 (members: a, b)');
+    assert.equal(topo.decls[b].def.rejects!(d.state('b'), forged, 'a'), null);
+    assert.equal(stepNode(topo, b, d.state('b'), { kind: 'message', from: 'c', msg: forged }).state, d.state('b'));
   });
 
   test('a program that is not well formed is refused with one message', () => {

@@ -60,6 +60,21 @@ export interface Role<S = any, M extends Message = any, T extends string = any> 
    * Without it, a restart is a fresh start: `init`'s state with the durable fields, and its effects.
    */
   readonly recover?: (state: S, ctx: Ctx<M, T>) => S;
+  /**
+   * A timer that stands for suspecting a peer (an election timeout, say), and the peer it watches in
+   * a state (null: none, or several). On real time the runtime fires it when its phi accrual failure
+   * detector, fed by every message from that peer, suspects the peer, not after the timer's delay
+   * (which still applies while the peer is null or has never been heard from). The checker fires it
+   * at any moment as any timer, which covers every verdict a failure detector can reach; the simulator
+   * after its delay.
+   */
+  readonly suspicion?: { readonly timer: T; readonly peer: (state: S, self: string) => string | null };
+  /**
+   * Why a message is dropped unhandled, for the runtime's log (null: it is not). The handler must
+   * ignore such a message anyway: this only names the reason (a frame from a member outside the
+   * current view, say). The checker and the simulator do not call it.
+   */
+  readonly rejects?: (state: S, msg: M, from: string) => string | null;
 }
 
 /** Declares a role; the type arguments are the state, the message union and the timer names. */

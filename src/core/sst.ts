@@ -59,7 +59,7 @@
  */
 import type { Plain } from './plain.ts';
 import { encode } from './plain.ts';
-import type { Ctx, MessageCtx, ParamSpec, ParamsOf, ParamValue, Protocol, Role } from './protocol.ts';
+import type { Ctx, Message, MessageCtx, ParamSpec, ParamsOf, ParamValue, Protocol, Role } from './protocol.ts';
 import { defineProtocol, node } from './protocol.ts';
 import type { NetworkOptions } from './network.ts';
 import type { Property, World } from './properties.ts';
@@ -671,6 +671,10 @@ function memberRole<R, A>(c: Compiled<R, A>, members: readonly string[], init: (
         return next;
       },
     },
+    rejects: (s: SstNodeState<R, A>, m: Message, from: string) =>
+      m.type === PUSH && (m as unknown as PushMessage).epoch === s.sst.epoch && !(from in s.sst.rows)
+        ? `push from ${from}, which is not a member of epoch ${s.sst.epoch} (members: ${s.sst.members.join(', ')})`
+        : null,
   } as Role;
 }
 

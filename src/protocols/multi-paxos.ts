@@ -473,6 +473,8 @@ function replica(cfg: Config) {
   return role<ReplicaState, Msg, 'elect'>({
     init: () => ({ promised: 0, leader: null, accepted: {}, snap: EMPTY, sm: EMPTY, log: {}, pending: {}, lead: null }),
     durable: ['promised', 'leader', 'accepted', 'snap'],
+    // On real time a follower stands for election when its failure detector suspects the leader.
+    suspicion: { timer: 'elect', peer: (s, self) => (s.lead === null && s.leader !== self ? s.leader : null) },
     recover(s, ctx) {
       for (const id of others(ctx)) ctx.send(id, { type: 'catchup', applied: s.snap.last });
       return settle(s, { ...s, sm: s.snap }, ctx, true);

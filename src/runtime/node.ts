@@ -18,6 +18,8 @@ import type { Message } from '../core/protocol.ts';
 import { describeEvent, runHandler, runRestart } from '../core/step.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
 import { durableDelta, durableFields } from './durable.ts';
+import { PhiAccrualDetector } from './phi-accrual.ts';
+import type { PhiAccrualOptions } from './phi-accrual.ts';
 import { stderrLogger } from './log.ts';
 import type { Logger } from './log.ts';
 import { Transport } from './transport.ts';
@@ -52,6 +54,12 @@ export interface RuntimeNodeOptions {
   readonly recovered?: Readonly<Record<string, unknown>>;
   /** Compact the log (rewrite it as its latest record) once it holds this many records; default 1000. */
   readonly compactAfter?: number;
+  /**
+   * The phi accrual failure detector behind a role's `suspicion` timer (threshold, minimum standard
+   * deviation, acceptable pause), and how often a suspicion timer checks it; default every 5 ms,
+   * threshold 8, minimum deviation 20 ms, acceptable pause 50 ms.
+   */
+  readonly suspicion?: PhiAccrualOptions & { readonly pollMs?: number };
 }
 
 /** What a node sends through: TCP's `Transport`, or a link given in the options. */
@@ -83,6 +91,8 @@ export class RuntimeNode {
   private lastDurable: Readonly<Record<string, unknown>> | undefined;
   /** Peers on the other side of a partition: messages to and from them are dropped. */
   private cut = new Set<string>();
+  /** Fed by every message from a peer; the role's `suspicion` timer fires on it. */
+  private readonly detector: PhiAccrualDetector;
 
   constructor(private readonly options: RuntimeNodeOptions) {
     const { instance, id } = options;
@@ -90,6 +100,7 @@ export class RuntimeNode {
     if (index === undefined) throw new Error(`${instance.protocol.name} has no node ${JSON.stringify(id)} (nodes: ${instance.topo.ids.join(', ')})`);
     this.id = id;
     this.index = index;
+    this.detector = new PhiAccrualDetector({ minStdDevMs: 20, acceptablePauseMs: 50, ...options.suspicion });
     this.log = options.log ?? stderrLogger;
     const deliver = (from: string, body: Plain) => this.receive(from, body);
     if (!options.link && options.secret === undefined) throw new Error(`node ${id}: a node on TCP needs the cluster secret`);
@@ -165,6 +176,7 @@ export class RuntimeNode {
 
   private receive(from: string, body: Plain): void {
     if (this.cut.has(from)) return;
+    this.detector.heartbeat(from, performance.now());
     if (!this.options.instance.topo.index.has(from)) {
       return this.warn('message-dropped', `message from ${JSON.stringify(from)}, which is not a node of this instance`);
     }
@@ -250,6 +262,10 @@ export class RuntimeNode {
   private handle(event: NodeEvent): void {
     let result;
     const { topo } = this.options.instance;
+    if (event.kind === 'message') {
+      const why = topo.decls[this.index].def.rejects?.(this.current, event.msg, event.from);
+      if (why) return this.warn('message-dropped', why);
+    }
     try {
       const recovered = this.options.recovered;
       result = event.kind === 'start' && recovered ? runRestart(topo, this.index, recovered) : runHandler(topo, this.index, this.current, event);
@@ -291,10 +307,25 @@ export class RuntimeNode {
     clearTimeout(this.timers.get(name));
     const fallback = this.options.defaultTimerMs ?? 10;
     const ms = delayMs > 0 ? delayMs : typeof fallback === 'number' ? fallback : fallback(name);
-    this.timers.set(name, setTimeout(() => {
+    const fire = () => {
+      clearTimeout(this.timers.get(name));
       this.timers.delete(name);
       this.enqueue({ kind: 'timer', name });
-    }, ms));
+    };
+    const suspicion = this.options.instance.topo.decls[this.index].def.suspicion;
+    if (suspicion?.timer !== name) {
+      this.timers.set(name, setTimeout(fire, ms));
+      return;
+    }
+    // A suspicion timer: fired when the detector suspects the watched peer, or after its delay when
+    // there is no peer to watch (or one never heard from).
+    const armedAt = performance.now();
+    this.timers.set(name, setInterval(() => {
+      const now = performance.now();
+      const peer = suspicion.peer(this.current, this.id);
+      const watched = peer !== null && peer !== this.id && this.detector.heard(peer);
+      if (watched ? this.detector.suspects(peer!, now) : now - armedAt >= ms) fire();
+    }, this.options.suspicion?.pollMs ?? 5));
   }
 
   private warn(event: string, message: string): void {

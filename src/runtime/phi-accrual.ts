@@ -112,6 +112,11 @@ export class PhiAccrualDetector {
     return Math.max(0, -log10UpperTail(z));
   }
 
+  /** Whether a heartbeat from `peer` was ever recorded (phi says nothing about a peer never heard). */
+  heard(peer: string): boolean {
+    return this.peers.has(peer);
+  }
+
   /** Whether phi has reached the threshold. */
   suspects(peer: string, nowMs: number): boolean {
     return this.phi(peer, nowMs) >= this.threshold;

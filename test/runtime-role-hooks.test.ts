@@ -1,0 +1,92 @@
+// What roles tell the runtime: a suspicion timer, fired by the phi accrual detector when the watched
+// peer falls silent (never while it is heard from; after its delay when there is no peer to watch),
+// and why a message is dropped, which the runtime logs.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { check } from '../src/check/index.ts';
+import { defineProtocol, instantiate, node, role, sometimes } from '../src/core/index.ts';
+import type { Plain } from '../src/core/plain.ts';
+import type { LogEntry } from '../src/runtime/log.ts';
+import { RuntimeNode } from '../src/runtime/node.ts';
+import { waitFor } from './wait.ts';
+
+type Msg = { type: 'beat' };
+/** `b` beats every 10 ms; `w` watches `b` (or nobody, with `watch: false`) with a one-minute timeout. */
+const heartbeat = (watch: boolean) => defineProtocol({
+  name: 'heartbeat',
+  description: 'a beater and a watcher that suspects it when the beats stop',
+  nodes: () => [
+    node('b', 'beater', role<{ beats: number }, Msg, 'beat'>({
+      init: (ctx) => { ctx.setTimer('beat', 10); return { beats: 0 }; },
+      timers: { beat: (s, ctx) => { ctx.send('w', { type: 'beat' }); ctx.setTimer('beat', 10); return { beats: s.beats + 1 }; } },
+    })),
+    node('w', 'watcher', role<{ suspected: number }, Msg, 'suspect'>({
+      init: (ctx) => { ctx.setTimer('suspect', watch ? 60_000 : 300); return { suspected: 0 }; },
+      timers: { suspect: (s) => ({ suspected: s.suspected + 1 }) },
+      suspicion: { timer: 'suspect', peer: () => (watch ? 'b' : null) },
+    })),
+  ],
+  properties: () => [sometimes('suspected', (w) => w.statesOf<{ suspected: number }>('watcher').some((s) => s.suspected > 0))],
+});
+
+const stops: (() => Promise<void>)[] = [];
+after(async () => { for (const s of stops) await s(); });
+
+async function run(watch: boolean): Promise<{ b: RuntimeNode; w: RuntimeNode }> {
+  const instance = instantiate(heartbeat(watch));
+  const [b, w] = ['b', 'w'].map((id) => new RuntimeNode({ instance, id, secret: 'suspicion-test', log: () => {} }));
+  stops.push(() => b.stop(), () => w.stop());
+  const ports = await Promise.all([b.listen(), w.listen()]);
+  for (const n of [b, w]) n.connect({ b: { port: ports[0] }, w: { port: ports[1] } });
+  b.start();
+  w.start();
+  return { b, w };
+}
+
+const suspected = (n: RuntimeNode) => (n.state as { suspected: number }).suspected;
+
+describe('suspicion timers', () => {
+  test('the checker fires a suspicion timer as any timer', async () => {
+    assert.deepEqual((await check(heartbeat(true), { maxDepth: 2 })).properties.map((p) => p.verdict), ['found']);
+  });
+
+  test('fired by the detector once the watched peer falls silent, long before the timer\'s delay; never while it beats', { timeout: 20_000 }, async () => {
+    const { b, w } = await run(true);
+    await waitFor('heartbeats', () => (b.state as { beats: number }).beats >= 40, 5000);
+    assert.equal(suspected(w), 0, 'a beating peer is not suspected');
+    await b.stop();
+    // Within 10 s, where the timer's own delay is a minute.
+    await waitFor('the watcher to suspect the beater', () => suspected(w) === 1, 10_000);
+  });
+
+  test('with no peer to watch, the timer fires after its delay', { timeout: 10_000 }, async () => {
+    const { w } = await run(false);
+    await waitFor('the delay to pass', () => suspected(w) === 1, 5000);
+  });
+
+  test('a message the role rejects is dropped with one log line naming the reason; the others are handled', async () => {
+    const counter = defineProtocol({
+      name: 'counter', description: 'counts adds from members of its view',
+      nodes: () => [node('n', 'counter', role<{ view: string[]; n: number }, { type: 'add' }>({
+        init: () => ({ view: ['a'], n: 0 }),
+        on: { add: (s, _m, ctx) => (s.view.includes(ctx.from) ? { ...s, n: s.n + 1 } : s) },
+        rejects: (s, _m, from) => (s.view.includes(from) ? null : `add from ${from}, which is not in the view (${s.view.join(', ')})`),
+      }))],
+      properties: () => [],
+    });
+    const logs: LogEntry[] = [];
+    let deliver!: (from: string, body: Plain) => void;
+    const n = new RuntimeNode({ instance: instantiate(counter), id: 'n', log: (e) => logs.push(e), link: (d) => { deliver = d; return { send: () => {}, close: async () => {} }; } });
+    n.start();
+    deliver('n', { type: 'add' });
+    n.inject('a', { type: 'add' });
+    n.inject('z', { type: 'add' });
+    n.inject('a', { type: 'add' });
+    assert.deepEqual(n.state, { view: ['a'], n: 2 });
+    assert.deepEqual(logs, [
+      { level: 'warn', event: 'message-dropped', node: 'n', message: 'add from n, which is not in the view (a)' },
+      { level: 'warn', event: 'message-dropped', node: 'n', message: 'add from z, which is not in the view (a)' },
+    ]);
+    await n.stop();
+  });
+});
