@@ -1,6 +1,6 @@
 // The replicated key-value service against etcd, side by side in the same run, on loopback:
-//   node --import tsx bench/kv-etcd.ts                    1, 16 and 128 clients, 5 s each
-//   node --import tsx bench/kv-etcd.ts --seconds 10 --clients 1,16,128,256
+//   node --import tsx bench/kv-etcd.ts                    1, 16 and 128 clients, 5 s each, median of 3
+//   node --import tsx bench/kv-etcd.ts --seconds 10 --repeat 5 --clients 1,16,128,256
 //
 // Both are 3 members on 127.0.0.1 with their logs under a temporary folder, fsync on (etcd always
 // fsyncs its WAL; our nodes fsync theirs before any reply). etcd is Debian's `etcd-server` package
@@ -8,6 +8,8 @@
 // of a 64-byte value to one of 1000 keys, at a node picked round robin, one request at a time, over
 // keep-alive HTTP connections; the same load generator drives both. Throughput is acknowledged
 // operations per second over the measured window (after a 1 s warm-up); latency is per operation.
+// Each row alternates the two systems `--repeat` times and reports the median of each figure, with
+// the range of the throughputs: on a shared 2-core machine single runs move by tens of percent.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,8 +23,9 @@ import { multiPaxos } from '../src/protocols/multi-paxos.ts';
 import { startCluster } from '../src/runtime/cluster.ts';
 import { cpuModel } from './machine.ts';
 
-const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, clients: { type: 'string', default: '1,16,128' } } });
+const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, repeat: { type: 'string', default: '3' }, clients: { type: 'string', default: '1,16,128' } } });
 const SECONDS = Number(flags.seconds);
+const REPEAT = Number(flags.repeat);
 const CLIENTS = flags.clients!.split(',').map(Number);
 const KEYS = 1000;
 const VALUE = 'v'.repeat(64);
@@ -109,25 +112,37 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'pf-kv-bench-'));
 console.log(`# Key-value service against etcd\n\n${cpuModel()}, ${os.cpus().length} cores, Node ${process.version}; load average ${load()}\n`);
 const source = sourceOf(rememberSource(multiPaxos, { module: new URL('../src/protocols/multi-paxos.ts', import.meta.url).href, exportName: 'multiPaxos' }))!;
 const params = { replicas: 3, commands: 0, maxBallot: 1_000_000_000, batch: 256, window: 1, snapshotEvery: 100, electMs: 100 };
-const ours = await startCluster({ source, params, dataDir: path.join(dir, 'protoforge'), http: true, quiet: true });
+const service = await startCluster({ source, params, dataDir: path.join(dir, 'protoforge'), http: true, quiet: true });
 const etcd = await startEtcd(dir);
-const ourPorts = ours.nodes.map((id) => ours.httpPorts[id]);
+const ourPorts = service.nodes.map((id) => service.httpPorts[id]);
 const putOurs: Put = (node, k) => ({ host: '127.0.0.1', port: ourPorts[node], method: 'PUT', path: `/kv/k${k}`, body: JSON.stringify({ value: VALUE }) });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const putEtcd: Put = (node, k) => ({ host: '127.0.0.1', port: etcd.ports[node], method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(`k${k}`), value: b64(VALUE) }) });
 
-console.log(`multi-paxos ${JSON.stringify(params)}; etcd ${'3.4'} with defaults. ${SECONDS} s per row after 1 s warm-up.\n`);
+console.log(`multi-paxos ${JSON.stringify(params)}; etcd 3.4 with defaults. ${SECONDS} s per run after 1 s warm-up, median of ${REPEAT} (throughput range in brackets).\n`);
 console.log('| clients | protoforge ops/s | p50 ms | p99 ms | etcd ops/s | p50 ms | p99 ms | throughput ratio | p99 ratio |');
 console.log('|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+type Run = Awaited<ReturnType<typeof measure>>;
+const median = (runs: Run[], f: (r: Run) => number) => runs.map(f).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+const cell = (runs: Run[]) => {
+  const ops = runs.map((r) => r.ops);
+  return `${median(runs, (r) => r.ops).toFixed(0)} (${Math.min(...ops).toFixed(0)}-${Math.max(...ops).toFixed(0)}) | ${median(runs, (r) => r.p50).toFixed(2)} | ${median(runs, (r) => r.p99).toFixed(2)}`;
+};
 try {
   for (const clients of CLIENTS) {
-    const a = await measure(putOurs, 3, clients);
-    const b = await measure(putEtcd, 3, clients);
-    if (a.errors || b.errors) console.log(`(errors: protoforge ${a.errors}, etcd ${b.errors})`);
-    console.log(`| ${clients} | ${a.ops.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${b.ops.toFixed(0)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} | ${(a.ops / b.ops).toFixed(2)}× | ${(a.p99 / b.p99).toFixed(2)}× |`);
+    const ours: Run[] = [];
+    const theirs: Run[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      ours.push(await measure(putOurs, 3, clients));
+      theirs.push(await measure(putEtcd, 3, clients));
+    }
+    const errors = [ours, theirs].map((runs) => runs.reduce((n, r) => n + r.errors, 0));
+    if (errors[0] || errors[1]) console.log(`(errors: protoforge ${errors[0]}, etcd ${errors[1]})`);
+    const ratio = (f: (r: Run) => number) => (median(ours, f) / median(theirs, f)).toFixed(2);
+    console.log(`| ${clients} | ${cell(ours)} | ${cell(theirs)} | ${ratio((r) => r.ops)}× | ${ratio((r) => r.p99)}× |`);
   }
 } finally {
-  await ours.stop();
+  await service.stop();
   await etcd.stop();
   rmSync(dir, { recursive: true, force: true });
 }

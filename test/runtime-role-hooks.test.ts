@@ -89,4 +89,23 @@ describe('suspicion timers', () => {
     ]);
     await n.stop();
   });
+
+  test('an event injected while the node lets out an output is handled in the same turn', () => {
+    const echo = defineProtocol({
+      name: 'echo', description: 'outputs a count per ping',
+      nodes: () => [node('n', 'echo', role<{ n: number }, { type: 'ping' }>({
+        init: () => ({ n: 0 }),
+        on: { ping: (s, _m, ctx) => { ctx.output(s.n + 1); return { n: s.n + 1 }; } },
+      }))],
+      properties: () => [],
+    });
+    const outputs: Plain[] = [];
+    const n: RuntimeNode = new RuntimeNode({
+      instance: instantiate(echo), id: 'n', link: () => ({ send: () => {}, close: async () => {} }),
+      onOutput: (v) => { outputs.push(v); if ((v as number) < 3) n.inject('client', { type: 'ping' }); },
+    });
+    n.start();
+    n.inject('client', { type: 'ping' });
+    assert.deepEqual(outputs, [1, 2, 3]);
+  });
 });

@@ -1,6 +1,7 @@
 // The shared-memory transport: a group of members as worker threads of this process, pushes as
-// one-sided writes into row slots, other messages through rings. The link is also driven directly,
-// two members in this thread, where the order of writes and reads is in the test's hands.
+// one-sided writes into row slots, other messages through rings, clients' messages injected. The
+// link is also driven directly, two members in this thread, where the order of writes and reads is
+// in the test's hands.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -108,6 +109,32 @@ describe('other messages through the rings of a shared-memory group', () => {
       rm2: { status: 'committed' },
     });
     assert.deepEqual(group.logs, []);
+  });
+});
+
+describe('messages injected into the members of a shared-memory group', () => {
+  test('two puts injected into different replicas of multi-paxos are applied in the same slots at every replica, with their replies', { timeout: 10000 }, async () => {
+    const group = await launch({
+      source: { module: new URL('../src/protocols/multi-paxos.ts', import.meta.url).href, exportName: 'multiPaxos' },
+      params: { replicas: 3, commands: 0, electMs: 100 },
+    });
+    const put = (id: string, key: string, value: string) => ({ type: 'request', cmd: { id, op: 'put', key, value, expect: null }, redirect: false });
+    const applied = (slots: number) => group.outputs.filter((o) => (o.value as { type: string }).type === 'apply').length === 3 * slots;
+    // r1 hears of a command first, so it is the one that stands for election and leads; r2, once it
+    // has applied slot 1 from r1, forwards its request to r1.
+    group.inject('r1', 'client', put('c-1', 'x', 'one'));
+    await waitFor('every replica to apply slot 1', () => applied(1), 5000);
+    group.inject('r2', 'client', put('c-2', 'y', 'two'));
+    await waitFor('every replica to apply slot 2', () => applied(2), 5000);
+    const expected = [
+      { type: 'apply', slot: 1, batch: ['c-1'], replies: [{ id: 'c-1', ok: true, value: 'one' }] },
+      { type: 'apply', slot: 2, batch: ['c-2'], replies: [{ id: 'c-2', ok: true, value: 'two' }] },
+    ];
+    const byMember = (m: string) => group.outputs.filter((o) => o.member === m).map((o) => o.value);
+    assert.deepEqual({ r1: byMember('r1'), r2: byMember('r2'), r3: byMember('r3') }, { r1: expected, r2: expected, r3: expected });
+    assert.deepEqual(group.logs, []);
+    assert.throws(() => group.inject('r1', 'r2', put('c-3', 'z', 'three')), { message: 'inject: "r2" is a node of the instance; name the outside party otherwise' });
+    assert.throws(() => group.inject('r9', 'client', put('c-3', 'z', 'three')), { message: 'the group has no member "r9" (members: r1, r2, r3)' });
   });
 });
 

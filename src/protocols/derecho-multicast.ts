@@ -279,7 +279,7 @@ function holds(row: MulticastRow, body: string): boolean {
 
 const multicastParams = {
   members: param.int('number of members', 3, 1, 9),
-  messages: param.int('application messages each sending member multicasts', 2, 0, 99),
+  messages: param.int('application messages each sending member multicasts', 2, 0, 100_000),
   quiet: param.int('how many of the last members send no application message (only nulls)', 0, 0, 8),
   produceMs: param.int('0: every message is handed over at the start; otherwise one every this many ms (an action: in the checker, at any time)', 0, 0, 60000),
   window: param.int('messages a member may send beyond what every member received from it (0: no limit)', 0, 0, 99),

@@ -197,8 +197,11 @@ export class RuntimeNode {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let event = this.pending.shift(); event && !this.stopped; event = this.pending.shift()) this.handle(event);
-      this.commit();
+      // Letting out outputs can bring new events (a front end that injects on a reply): handle them too.
+      do {
+        for (let event = this.pending.shift(); event && !this.stopped; event = this.pending.shift()) this.handle(event);
+        this.commit();
+      } while (this.pending.length > 0 && !this.stopped);
     } finally {
       this.draining = false;
     }

@@ -7,7 +7,8 @@
  *
  * The members start together, once every one has loaded the protocol. Outputs (and the handled
  * events named in `recordEvents`) are collected here, stamped with the wall-clock time at which the
- * member emitted them. An error that ends a member (a row larger than a slot, a message larger than a
+ * member emitted them. `inject` hands a member a message from outside the instance (a client's
+ * request to a replicated log). An error that ends a member (a row larger than a slot, a message larger than a
  * ring) stops its thread; the others go on without it, as after a crash, and `failed` resolves with
  * that error.
  */
@@ -15,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 import { instantiate } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
+import type { Message } from '../core/protocol.ts';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 import type { LogEntry } from './log.ts';
@@ -70,6 +72,12 @@ export interface ShmGroup {
   readonly failed: Promise<Error>;
   /** Every running member's current state. */
   states(): Promise<Record<string, unknown>>;
+  /**
+   * Hands `member` a message from `from`, a party outside the instance (a client): its RuntimeNode
+   * handles it in turn with the others (`RuntimeNode.inject`). To a member whose thread has ended
+   * it is lost, as to a crashed node.
+   */
+  inject(member: string, from: string, msg: Message): void;
   /** Resolves when the member's thread has ended (after an error that ended it, or `stop`). */
   exited(member: string): Promise<void>;
   /** Stops every member and ends the threads; resolves when all have exited. */
@@ -187,12 +195,20 @@ export async function startShmGroup(options: ShmGroupOptions): Promise<ShmGroup>
   for (const t of threads) t.worker.postMessage('start' satisfies ToMember);
   await started;
 
+  const threadOf = (member: string): Thread => {
+    const thread = threads.find((t) => t.member === member);
+    if (!thread) throw new Error(`the group has no member ${JSON.stringify(member)} (members: ${members.join(', ')})`);
+    return thread;
+  };
+
   return {
     members, outputs, events, logs, failed, stop,
-    exited(member) {
-      const thread = threads.find((t) => t.member === member);
-      if (!thread) throw new Error(`the group has no member ${JSON.stringify(member)} (members: ${members.join(', ')})`);
-      return thread.exited;
+    exited: (member) => threadOf(member).exited,
+    inject(member, from, msg) {
+      const thread = threadOf(member);
+      // Checked here: thrown in the member's thread, it would end the member.
+      if (instance.topo.index.has(from)) throw new Error(`inject: ${JSON.stringify(from)} is a node of the instance; name the outside party otherwise`);
+      thread.worker.postMessage({ kind: 'inject', from, msg } satisfies ToMember);
     },
     async states() {
       const running = threads.filter((t) => t.running);

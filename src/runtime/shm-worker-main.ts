@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 import { instantiate } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
+import type { Message } from '../core/protocol.ts';
 import { loadFromSource } from '../core/source.ts';
 import type { ProtocolSource } from '../core/source.ts';
 import { describeEvent } from '../core/step.ts';
@@ -34,7 +35,8 @@ export interface ShmWorkerData {
   readonly recordEvents: readonly string[];
 }
 
-export type ToMember = 'start' | 'state' | 'stop';
+/** `inject`: a message from outside the instance, for `RuntimeNode.inject`. */
+export type ToMember = 'start' | 'state' | 'stop' | { readonly kind: 'inject'; readonly from: string; readonly msg: Message };
 
 /** `at`: wall-clock ms (performance.timeOrigin + now(), comparable across the group's threads). */
 export type FromMember =
@@ -71,7 +73,9 @@ const node = new RuntimeNode({
 });
 
 parentPort!.on('message', async (command: ToMember) => {
-  if (command === 'start') {
+  if (typeof command === 'object') {
+    node.inject(command.from, command.msg);
+  } else if (command === 'start') {
     node.start();
     post({ kind: 'started' });
   } else if (command === 'state') {
