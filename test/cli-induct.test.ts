@@ -27,6 +27,29 @@ describe('protoforge induct', () => {
     assert.match(r.out, /\nInductive within the bounds/);
   });
 
+  test('--backend smt: Z3 without bounds agrees: I1 and I2 are not inductive, the strengthening is; for 2PC with any number of resource managers', async () => {
+    const cti = await cli('induct', 'paxos', '--backend', 'smt', '--invariant', 'I1-I2');
+    assert.equal(cti.code, 1);
+    assert.equal(cti.out.split('\n')[0], 'paxos (acceptors=3 variant=paxos ballots=any values=any), symbolic: invariant agreement & I1 & I2');
+    assert.match(cti.out, /\nNot inductive\. Counterexample to induction:\n/);
+    assert.match(cti.out, /\nIt breaks I2\.\nEvery initial state satisfies the invariant\.\n$/);
+    const proof = await cli('induct', 'paxos', '--backend', 'smt', '--invariant', 'inductive', '--json');
+    assert.equal(proof.code, 0);
+    assert.deepEqual([JSON.parse(proof.out).verdict, JSON.parse(proof.out).initial.holds], ['inductive', true]);
+    const tpc = await cli('induct', 'two-phase-commit', '--backend', 'smt', '--invariant', 'inductive');
+    assert.equal(tpc.code, 0);
+    assert.match(tpc.out, /^two-phase-commit \(rms=any variant=correct\), symbolic: .*\nInductive for every value of the unbounded sorts\.\n/s);
+    assert.deepEqual(await cli('induct', 'paxos', '--backend', 'smt', '--invariant', 'I1', '--bound', 'messages=2'),
+      { code: 2, out: '', err: 'protoforge: error: --bound is for the bounded back end: the symbolic one has no bounds, workers or network options\n' });
+    assert.equal((await cli('induct', 'paxos', '--backend', 'smt', '--invariant', 'I1', '--workers', '2')).err,
+      'protoforge: error: --workers is for the bounded back end: the symbolic one has no bounds, workers or network options\n');
+    assert.deepEqual(await cli('induct', 'examples/ping-pong.ts', '--backend', 'smt', '--invariant', 'x'),
+      { code: 2, out: '', err: 'protoforge: error: ping-pong has no symbolic model: --backend smt knows paxos and two-phase-commit (use the bounded back end for the others)\n' });
+    const unknown = await cli('induct', 'paxos', '--backend', 'smt', '--invariant', 'nope');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /^protoforge: error: .*nope/);
+  });
+
   test('bad input: an undeclared invariant, a missing bound, a bound out of range, a universe too large', async () => {
     const unknown = await cli('induct', 'paxos', '--invariant', 'nope', '--bound', 'messages=1');
     assert.equal(unknown.code, 2);

@@ -12,7 +12,9 @@ import type { MembershipApp, MembershipRow } from '../src/protocols/derecho-memb
 import { simulate } from '../src/sim/index.ts';
 
 const verdicts = (r: CheckResult) => Object.fromEntries(r.properties.map((p) => [p.name, p.verdict]));
-const safety = { 'virtual synchrony': 'holds', atomicity: 'holds', 'total order in each view': 'holds', 'one view per number': 'holds' };
+const safety = {
+  'virtual synchrony': 'holds', atomicity: 'holds', 'total order in each view': 'holds', 'view annotations agree': 'holds', 'one view per number': 'holds',
+};
 const witnesses = { 'a view change is installed': 'found', 'a suspected member that did not crash is removed': 'found' };
 type State = SstNodeState<MembershipRow, MembershipApp>;
 const traceOf = (r: CheckResult, property: string) => r.properties.find((p) => p.name === property)!.trace!;
@@ -56,8 +58,12 @@ describe('Derecho membership, checked with one failure', () => {
     const r = await check(derechoMembership, { params: { variant: 'no-trim' } });
     assert.equal(r.exitCode, 1);
     assert.deepEqual(verdicts(r), {
-      ...safety, 'virtual synchrony': 'fails', atomicity: 'fails', ...witnesses, 'survivors deliver a message of a member they removed': 'found',
+      ...safety, 'virtual synchrony': 'fails', atomicity: 'fails', 'view annotations agree': 'fails', ...witnesses,
+      'survivors deliver a message of a member they removed': 'found',
     });
+    // The views installed after that run carry different delivery orders for view 0.
+    const installs = traceOf(r, 'view annotations agree').steps.flatMap((s) => s.outputs.map((o) => o.value as { install?: number; closed?: unknown })).filter((v) => v.install === 1);
+    assert.deepEqual(new Set(installs.map((v) => JSON.stringify(v.closed))).size, 2);
     const trace = traceOf(r, 'virtual synchrony');
     assert.equal(trace.steps.length - 1, 13);
     // m3 falsely suspects m1; m2 has m1.1 but m3 does not, so the trim leaves it out, yet m2 delivers it.
@@ -77,10 +83,12 @@ describe('Derecho membership, simulated', () => {
       assert.equal(run.stop, 'quiescent', `seed ${seed}`);
       assert.ok(run.properties.filter((p) => p.kind === 'always').every((p) => p.ok), `seed ${seed}`);
       const outputs = run.trace.events.flatMap((e) => e.outputs.map((o) => `${e.node} ${JSON.stringify(o)}`));
-      assert.ok(outputs.includes('m2 {"install":1,"members":["m2","m3"]}') && outputs.includes('m3 {"install":1,"members":["m2","m3"]}'), `seed ${seed}`);
-      const m2 = outputs.filter((o) => o.startsWith('m2') && o.includes('deliver'));
-      const m3 = outputs.filter((o) => o.startsWith('m3') && o.includes('deliver'));
+      const m2 = outputs.filter((o) => o.startsWith('m2') && o.includes('"deliver":'));
+      const m3 = outputs.filter((o) => o.startsWith('m3') && o.includes('"deliver":'));
       assert.deepEqual(m2.map((o) => o.slice(3)), m3.map((o) => o.slice(3)), `seed ${seed}`);
+      // View 1 carries view 0's delivery order, the same at both survivors.
+      const install = `{"install":1,"members":["m2","m3"],"closed":{"vid":0,"delivered":${m2.length > 0 ? '["m1.1"]' : '[]'}}}`;
+      assert.ok(outputs.includes(`m2 ${install}`) && outputs.includes(`m3 ${install}`), `seed ${seed}`);
       seen.push(m2.length > 0 ? 'delivered' : 'trimmed');
     }
     // Depending on whether m1's message reached the others before it crashed.

@@ -24,7 +24,8 @@
  * next view: the current one without the committed removals (a table over the new members). A member
  * that is not in it stops (it was removed); a member that sees a majority of its view suspected shuts
  * down. Messages beyond the trim are not delivered in the view; this model does not send them again in
- * the next one.
+ * the next one. The install output annotates the new view with the delivery order of the view it
+ * closes (`closed`), which every survivor knows to be the same.
  *
  * Failures: the failure detector is an action: a member may suspect the member `faulty` at any time,
  * whether or not it crashed (false suspicions included); with `detector: any`, any member may suspect
@@ -269,7 +270,9 @@ function install(variant: MembershipVariant): P {
         return { ...after, status: 'removed' };
       }
       const vid = app.vid + 1;
-      t.output({ install: vid, members: next });
+      // The view carries what every survivor agrees on when it is installed (the document's
+      // effectively-common knowledge): the delivery order of the view it closes.
+      t.output({ install: vid, members: next, closed: { vid: app.vid, delivered: after.delivered[app.vid] } });
       t.newEpoch(next);
       return {
         ...after, vid, queue: 0,
@@ -424,6 +427,17 @@ export const derechoMembershipProgram = {
           const b = all[j].app.delivered;
           for (let v = 0; v < Math.min(a.length, b.length); v++) if (!isPrefix(a[v], b[v]) && !isPrefix(b[v], a[v])) return false;
         }
+      }
+      return true;
+    }),
+    always('view annotations agree', (w) => {
+      const seen = new Map<number, string>();
+      for (const o of w.outputs) {
+        const v = o.value as { install?: number; closed?: { delivered: string[] } };
+        if (v.install === undefined) continue;
+        const key = JSON.stringify(v.closed);
+        if ((seen.get(v.install) ?? key) !== key) return false;
+        seen.set(v.install, key);
       }
       return true;
     }),
