@@ -57,6 +57,8 @@ describe('protoforge cluster', () => {
     assert.equal(second.code, 2);
     assert.match(second.err, /^protoforge: error: a cluster of two-phase-commit is already running from .* \(launcher pid \d+\): protoforge cluster down --data /);
 
+    assert.deepEqual(await cli('kv', 'get', 'x', '--data', data), { code: 2, out: '', err: `protoforge: error: the cluster in ${data} serves no key-value API: start it with --http\n` });
+
     const pids = (await status()).nodes.map((n: { pid: number }) => n.pid);
     assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
     const stopped = JSON.parse((await lines.next()).value as string);
@@ -97,9 +99,20 @@ describe('protoforge cluster', () => {
     const get = await fetch(`${urls[2]}/kv/greeting`);
     assert.deepEqual([get.status, await get.json()], [200, { key: 'greeting', value: 'hello' }]);
 
+    // The same through `protoforge kv`, which skips the killed node.
+    assert.deepEqual(await cli('kv', 'get', 'greeting', '--data', data), { code: 0, out: '"hello"\n', err: '' });
+    assert.deepEqual(await cli('kv', 'put', 'n', '41', '--data', data, '--node', 'r3'), { code: 0, out: 'OK\n', err: '' });
+    assert.deepEqual(await cli('kv', 'cas', 'n', '42', '--expect', '41', '--data', data), { code: 0, out: 'OK\n', err: '' });
+    assert.deepEqual(await cli('kv', 'cas', 'n', '43', '--expect', '41', '--data', data), { code: 1, out: 'compare failed: the value is 42\n', err: '' });
+    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data, '--json'), { code: 0, out: '{"status":200,"key":"n","value":42}\n', err: '' });
+    assert.deepEqual(await cli('kv', 'delete', 'n', '--data', data), { code: 0, out: 'deleted\n', err: '' });
+    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data), { code: 1, out: 'n: absent\n', err: '' });
+    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data, '--node', 'r9'), { code: 2, out: '', err: 'protoforge: error: the cluster has no node "r9" (nodes: r1, r2, r3)\n' });
+
     assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
     assert.deepEqual(JSON.parse((await lines.next()).value as string), { event: 'stopped' });
     assert.ok(!existsSync(path.join(data, 'trace.jsonl')), 'no trace without steps');
+    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data), { code: 2, out: '', err: `protoforge: error: no cluster is running from ${data} (start one with: protoforge cluster up src/protocols/multi-paxos.ts -p commands=0 --http --data ${data})\n` });
 
     const refused = await cli('cluster', 'up', 'paxos', '--http', '--data', path.join(dir, 'not-kv'));
     assert.equal(refused.code, 2);

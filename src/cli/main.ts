@@ -20,6 +20,7 @@ import { addRoundsCommand } from './rounds-command.ts';
 import { addLearnCommand } from './learn-command.ts';
 import { addClusterCommand } from './cluster-command.ts';
 import { addInductCommand } from './induct-command.ts';
+import { addKvCommand } from './kv-command.ts';
 import { DomainError, MissingBoundError } from '../core/domains.ts';
 import { InductOptionsError, NoDomainsError, UnknownInvariantError, UniverseTooLargeError } from '../check/induct.ts';
 import { ControlError } from '../runtime/control.ts';
@@ -205,6 +206,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
   addLearnCommand(program, io, setExit);
   addClusterCommand(program, io, setExit);
   addInductCommand(program, io, setExit);
+  addKvCommand(program, io, setExit);
 
   withNetwork(withProtocol(program.command('explore')
     .description('step through a protocol\'s states by hand in the browser (served on 127.0.0.1)')))
