@@ -23,8 +23,9 @@
  * it delivers the trimmed messages it has not delivered yet, in round-robin order, and installs the
  * next view: the current one without the committed removals (a table over the new members). A member
  * that is not in it stops (it was removed); a member that sees a majority of its view suspected shuts
- * down. Messages beyond the trim are not delivered in the view; this model does not send them again in
- * the next one. The install output annotates the new view with the delivery order of the view it
+ * down. Messages beyond the trim are not delivered in the view; a surviving sender sends its own again,
+ * first, in the next view (under the same names: a member numbers its messages across views), and
+ * goes on with those it had not sent yet. The install output annotates the new view with the delivery order of the view it
  * closes (`closed`), which every survivor knows to be the same.
  *
  * Failures: the failure detector is an action: a member may suspect the member `faulty` at any time,
@@ -62,8 +63,12 @@ export type Status = 'active' | 'removed' | 'shut down';
 export interface MembershipApp {
   /** The number of the view this member installed last. */
   readonly vid: number;
-  /** Application messages still to send (in view 0). */
+  /** Application messages still to send. */
   readonly queue: number;
+  /** Application messages this member has sent, in every view: the next one is `${self}.${sent + 1}`. */
+  readonly sent: number;
+  /** Its messages that the last view change trimmed (no survivor delivered them): sent again first. */
+  readonly resend: readonly string[];
   /** Per sender of the current view, how many of its messages (nulls included) were delivered. */
   readonly done: Readonly<Record<string, number>>;
   /** `delivered[v]`: the application messages delivered in view v, in order. */
@@ -270,12 +275,15 @@ function install(variant: MembershipVariant): P {
         return { ...after, status: 'removed' };
       }
       const vid = app.vid + 1;
+      // Its own messages beyond the trim were delivered by no survivor: they go again in the new view.
+      const resend = t.mine.slots.slice(upTo[t.self]).filter((b): b is string => b !== null);
+      if (resend.length > 0) t.output({ resend, vid });
       // The view carries what every survivor agrees on when it is installed (the document's
       // effectively-common knowledge): the delivery order of the view it closes.
       t.output({ install: vid, members: next, closed: { vid: app.vid, delivered: after.delivered[app.vid] } });
       t.newEpoch(next);
       return {
-        ...after, vid, queue: 0,
+        ...after, vid, resend: [...after.resend, ...resend],
         done: Object.fromEntries(next.map((m) => [m, 0])),
         delivered: [...after.delivered, []],
         views: [...after.views, next],
@@ -292,19 +300,20 @@ function send(): P<string> {
   return recurrent('send',
     (app, t) => {
       if (t.mine.wedged) return [];
-      const numbered = t.mine.slots.filter((b) => b !== null).length;
-      return range(numbered, numbered + app.queue).map((k) => `${t.self}.${k + 1}`);
+      return [...app.resend, ...range(app.sent, app.sent + app.queue).map((k) => `${t.self}.${k + 1}`)];
     },
     (app, t, bodies) => {
       append(t, bodies);
-      return { ...app, queue: app.queue - bodies.length };
+      const again = Math.min(bodies.length, app.resend.length);
+      const fresh = bodies.length - again;
+      return { ...app, resend: app.resend.slice(again), sent: app.sent + fresh, queue: app.queue - fresh };
     });
 }
 
 function nulls(): P<number> {
   return recurrent('nulls',
     (app, t) => {
-      if (t.mine.wedged || app.queue > 0) return [];
+      if (t.mine.wedged || app.queue > 0 || app.resend.length > 0) return [];
       return range(t.mine.slots.length, slotsNeeded(t));
     },
     (app, t, rounds) => {
@@ -371,6 +380,11 @@ function removableSender(p: { members: number; messages: number; quiet: number; 
   return suspectable.some((j) => messagesOf(j, p) > 0);
 }
 
+/** Whether a sender can survive a view change (it may be suspected by nobody). */
+function survivingSender(p: { members: number; messages: number; quiet: number; faulty: number; detector: string }): boolean {
+  return p.detector !== 'any' && memberIds(p.members).some((_, j) => j !== Math.min(p.faulty, p.members) - 1 && messagesOf(j, p) > 0);
+}
+
 /** The program itself, for compiling it again with other options. */
 export const derechoMembershipProgram = {
   name: 'derecho-membership',
@@ -382,6 +396,8 @@ export const derechoMembershipProgram = {
   init: (self, p) => ({
     vid: 0,
     queue: messagesOf(memberIds(p.members).indexOf(self), p),
+    sent: 0,
+    resend: [],
     done: Object.fromEntries(memberIds(p.members).map((m) => [m, 0])),
     delivered: [[]],
     views: [memberIds(p.members)],
@@ -430,6 +446,10 @@ export const derechoMembershipProgram = {
       }
       return true;
     }),
+    always('each message delivered once', (w) => membersOf(w).every((m) => {
+      const all = m.app.delivered.flat();
+      return new Set(all).size === all.length;
+    })),
     always('view annotations agree', (w) => {
       const seen = new Map<number, string>();
       for (const o of w.outputs) {
@@ -460,6 +480,14 @@ export const derechoMembershipProgram = {
     ...(p.members < 3 || !removableSender(p) ? [] : [
       sometimes('survivors deliver a message of a member they removed', (w) => membersOf(w).some((m) =>
         m.app.vid > 0 && m.app.delivered[0].some((b) => !m.app.views[1].includes(b.slice(0, b.lastIndexOf('.')))))),
+    ]),
+    // With three members and one failure nothing of a survivor is trimmed: its pushes (slots first)
+    // reach the other survivor before that one's acceptance, which the commit waits for.
+    ...(p.members < 4 || !survivingSender(p) ? [] : [
+      sometimes('a message the trim left out is delivered in the next view', (w) => w.outputs.some((o) => {
+        const v = o.value as { resend?: string[]; vid?: number };
+        return v.resend !== undefined && membersOf(w).some((m) => v.resend!.every((x) => m.app.delivered[v.vid!]?.includes(x)));
+      })),
     ]),
     ...(p.detector === 'any' || p.members < 3 ? [sometimes('a member shuts down', (w) => membersOf(w).some((m) => m.app.status === 'shut down'))] : []),
   ],
