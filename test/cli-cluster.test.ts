@@ -112,7 +112,7 @@ describe('protoforge cluster', () => {
     assert.deepEqual(await cli('cluster', 'down', '--data', data), { code: 0, out: 'stopping the cluster\n', err: '' });
     assert.deepEqual(JSON.parse((await lines.next()).value as string), { event: 'stopped' });
     assert.ok(!existsSync(path.join(data, 'trace.jsonl')), 'no trace without steps');
-    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data), { code: 2, out: '', err: `protoforge: error: no cluster is running from ${data} (start one with: protoforge cluster up src/protocols/multi-paxos.ts -p commands=0 --http --data ${data})\n` });
+    assert.deepEqual(await cli('kv', 'get', 'n', '--data', data), { code: 2, out: '', err: `protoforge: error: no cluster is running from ${data} (start one with: protoforge cluster up multi-paxos -p commands=0 -p maxBallot=1000000000 --http --data ${data})\n` });
 
     const refused = await cli('cluster', 'up', 'paxos', '--http', '--data', path.join(dir, 'not-kv'));
     assert.equal(refused.code, 2);

@@ -20,7 +20,7 @@ const valueOf = (text: string): string | number => (/^-?\d+(\.\d+)?$/.test(text)
 function addresses(flags: KvFlags): string[] {
   const data = path.resolve(flags.data);
   const status = runningLauncher(data);
-  if (!status) throw new UsageError(`no cluster is running from ${data} (start one with: protoforge cluster up src/protocols/multi-paxos.ts -p commands=0 --http --data ${flags.data})`);
+  if (!status) throw new UsageError(`no cluster is running from ${data} (start one with: protoforge cluster up multi-paxos -p commands=0 -p maxBallot=1000000000 --http --data ${flags.data})`);
   const nodes = status.nodes.filter((n) => n.state === 'running' && n.http !== undefined);
   if (status.nodes.every((n) => n.http === undefined)) throw new UsageError(`the cluster in ${data} serves no key-value API: start it with --http`);
   if (flags.node !== undefined && !status.nodes.some((n) => n.id === flags.node)) {

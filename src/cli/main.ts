@@ -5,7 +5,7 @@ import type { CheckOptions, CheckResult } from '../check/index.ts';
 import { HandlerError, instantiate, NetworkOptionsError, ParamError, PlainDataError } from '../core/index.ts';
 import type { NetworkOptions, Protocol, Trace } from '../core/index.ts';
 import { InternFullError } from '../check/intern.ts';
-import { library, metaModelLibrary } from '../protocols/index.ts';
+import { checkAllParams, library, metaModelLibrary } from '../protocols/index.ts';
 import { formatTrace } from '../viz/trace-text.ts';
 import { serveExplorer } from '../viz/explorer-server.ts';
 import { loadProtocol } from './load-protocol.ts';
@@ -156,7 +156,7 @@ async function runCheckAll(flags: { workers: number; json?: boolean; progress: b
   const results: CheckResult[] = [];
   for (const protocol of library) {
     if (flags.progress && io.tty && !flags.json) io.err(`\r\x1b[2KChecking ${protocol.name} ...`);
-    results.push(await check(protocol, { workers: flags.workers }));
+    results.push(await check(protocol, { workers: flags.workers, params: checkAllParams[protocol.name] }));
   }
   if (flags.progress && io.tty && !flags.json) io.err('\r\x1b[2K');
   if (flags.json) io.out(JSON.stringify(results, null, 2) + '\n');
@@ -225,7 +225,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     });
 
   withSearch(program.command('check-all')
-    .description('check every protocol of the library on its defaults and print a verdict table'))
+    .description('check every protocol of the library on its defaults (a smaller setting where those take minutes) and print a verdict table'))
     .action(async (flags: { workers: number; json?: boolean; progress: boolean }) => setExit(await runCheckAll(flags, io)));
 
   return program;
