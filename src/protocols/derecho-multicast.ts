@@ -195,17 +195,25 @@ function nulls(window: number) {
     });
 }
 
-/** Delivers the message with global index g (held in this member's replica of its sender's row). */
-function deliverOne(app: MulticastApp, t: TriggerCtx<MulticastRow>, g: number): MulticastApp {
+/**
+ * Delivers the messages with global indices `items`, in that order (each held in this member's
+ * replica of its sender's row); the delivered list is copied once per pass, not once per message.
+ */
+function deliverAll(app: MulticastApp, t: TriggerCtx<MulticastRow>, items: readonly number[]): MulticastApp {
   const n = t.members.length;
-  const sender = t.members[g % n];
-  const k = Math.floor(g / n);
-  const body = t.row(sender).slots[k];
-  if (body === undefined) throw new Error(`${t.self} delivers message ${k + 1} of ${sender}, which it does not hold`);
-  const done = { ...app.done, [sender]: k + 1 };
-  if (body === null) return { ...app, done };
-  t.output({ deliver: body });
-  return { ...app, done, delivered: [...app.delivered, body] };
+  const done = { ...app.done };
+  const bodies: string[] = [];
+  for (const g of items) {
+    const sender = t.members[g % n];
+    const k = Math.floor(g / n);
+    const body = t.row(sender).slots[k];
+    if (body === undefined) throw new Error(`${t.self} delivers message ${k + 1} of ${sender}, which it does not hold`);
+    done[sender] = k + 1;
+    if (body === null) continue;
+    t.output({ deliver: body });
+    bodies.push(body);
+  }
+  return { ...app, done, delivered: bodies.length === 0 ? app.delivered : [...app.delivered, ...bodies] };
 }
 
 function deliver(variant: MulticastVariant) {
@@ -220,7 +228,7 @@ function deliver(variant: MulticastVariant) {
         });
         return out;
       },
-      (app, t, items) => items.reduce((a, g) => deliverOne(a, t, g), app));
+      (app, t, items) => deliverAll(app, t, items));
   }
   return recurrent<MulticastRow, MulticastApp, number>('deliver',
     (app, t) => {
@@ -229,7 +237,7 @@ function deliver(variant: MulticastVariant) {
         : minOver(t, (row) => receivedPrefix(row, t.members));
       return range(nextIndex(app, t.members), stable);
     },
-    (app, t, items) => items.reduce((a, g) => deliverOne(a, t, g), app));
+    (app, t, items) => deliverAll(app, t, items));
 }
 
 type Member = SstMember<MulticastRow, MulticastApp>;
