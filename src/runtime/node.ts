@@ -3,8 +3,8 @@
  * handler purely, and this applies the effects it returns (sends through the transport, timers with
  * setTimeout, outputs to a callback). Events are handled one at a time, in arrival order.
  *
- * States are not re-encoded to check they are plain data (the checker and the simulator do that for
- * the same handlers); messages and outputs, which leave the node, are checked as they are made.
+ * States are checked to be plain data as the simulator does, walking only what a step made new (what
+ * it shares with the state before was checked then); messages and outputs as they are made.
  *
  * With a write-ahead log, every change of the role's durable fields is logged (as what changed:
  * `durable.ts`), and the sends and
@@ -15,7 +15,9 @@
 import type { Instance } from '../core/instance.ts';
 import type { Plain } from '../core/plain.ts';
 import type { Message } from '../core/protocol.ts';
-import { describeEvent, runHandler, runRestart } from '../core/step.ts';
+import { encode } from '../core/plain.ts';
+import { describeEvent, handlerContext, runHandler, runRestart } from '../core/step.ts';
+import { plainAfter } from '../sim/values.ts';
 import type { Effect, NodeEvent } from '../core/step.ts';
 import { durableDelta, durableFields } from './durable.ts';
 import { PhiAccrualDetector } from './phi-accrual.ts';
@@ -272,6 +274,8 @@ export class RuntimeNode {
     try {
       const recovered = this.options.recovered;
       result = event.kind === 'start' && recovered ? runRestart(topo, this.index, recovered) : runHandler(topo, this.index, this.current, event);
+      // Only what the step made new is walked (what it shares with the state before was checked then).
+      if (!plainAfter(this.current, result.state)) encode(result.state, 'state', handlerContext(topo, this.index, event));
     } catch (err) {
       if (event.kind === 'start') throw err;
       // A failing handler is a protocol bug: the event is skipped and the state kept.

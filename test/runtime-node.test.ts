@@ -1,6 +1,7 @@
-// What roles tell the runtime: a suspicion timer, fired by the phi accrual detector when the watched
-// peer falls silent (never while it is heard from; after its delay when there is no peer to watch),
-// and why a message is dropped, which the runtime logs.
+// A node on real time: a role's suspicion timer, fired by the phi accrual detector when the watched
+// peer falls silent (never while it is heard from; after its delay when there is no peer to watch);
+// why a message is dropped, which the runtime logs; events injected while outputs are let out; and
+// a handler that returns a state that is not plain data.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { check } from '../src/check/index.ts';
@@ -107,5 +108,24 @@ describe('suspicion timers', () => {
     n.start();
     n.inject('client', { type: 'ping' });
     assert.deepEqual(outputs, [1, 2, 3]);
+  });
+
+  test('a handler that returns a state that is not plain data fails: the event is skipped with one log line, the state kept', () => {
+    const leaky = defineProtocol({
+      name: 'leaky', description: 'keeps a Map in its state on the second ping',
+      nodes: () => [node('n', 'leaky', role<{ n: number; seen?: unknown }, { type: 'ping' }>({
+        init: () => ({ n: 0 }),
+        on: { ping: (s) => (s.n === 1 ? { n: 2, seen: { at: new Map() } } : { n: s.n + 1 }) },
+      }))],
+      properties: () => [],
+    });
+    const logs: LogEntry[] = [];
+    const n = new RuntimeNode({ instance: instantiate(leaky), id: 'n', log: (e) => logs.push(e), link: () => ({ send: () => {}, close: async () => {} }) });
+    n.start();
+    for (let i = 0; i < 3; i++) n.inject('client', { type: 'ping' });
+    assert.deepEqual(n.state, { n: 1 });
+    assert.equal(logs.length, 2);
+    assert.deepEqual(logs.map((l) => [l.level, l.event]), [['error', 'handler-failed'], ['error', 'handler-failed']]);
+    assert.match(String(logs[0].message), /^node n \(leaky\) handling message ping from client: state\.seen\.at is a Map, which is not plain data/);
   });
 });
