@@ -100,9 +100,9 @@ export type Batch = readonly Command[];
 export type Done = { readonly [prefix: string]: { readonly upTo: number; readonly above: readonly number[] } };
 
 /**
- * The KV map, in buckets by a hash of the key (`bucketOf`; no bucket is empty): applying a slot
- * copies only the buckets its commands touch, not the whole map, which matters for a service that
- * holds thousands of keys.
+ * The KV map, in buckets by a hash of the key (key k is in `kv[bucketOf(k)]`; no bucket is empty):
+ * applying a slot copies only the buckets its commands touch, not the whole map, which matters for a
+ * service that holds thousands of keys.
  */
 export type KvMap = { readonly [bucket: string]: { readonly [key: string]: KvValue } };
 
@@ -327,11 +327,6 @@ export function bucketOf(key: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return String((h >>> 0) % BUCKETS);
-}
-
-/** A key's value in a bucketed map; null when absent. */
-export function kvGet(kv: KvMap, key: string): KvValue | null {
-  return kv[bucketOf(key)]?.[key] ?? null;
 }
 
 /**

@@ -10,8 +10,6 @@
 import type { KvOperation, KvValue } from '../check/linearizability.ts';
 import { Prng } from '../sim/prng.ts';
 
-export type KvOp = 'get' | 'put' | 'delete' | 'cas';
-
 export interface KvClientOptions {
   /** Base URLs of the nodes, like http://127.0.0.1:8080. */
   readonly targets: readonly string[];
