@@ -40,6 +40,9 @@ describe('durable-state records', () => {
 
   test('a record of another shape is an error naming it', () => {
     assert.throws(() => foldDurable([{ set: { a: 1 } }, { status: 'x', set: 3 }]), new Error('log record 2 is not a durable-state record ({set?, patch?})'));
+    // A log of whole durable fields (not what changed) is refused, not read as empty records.
+    assert.throws(() => foldDurable([{ promised: 3 }]), new Error('log record 1 is not a durable-state record ({set?, patch?})'));
+    assert.throws(() => foldDurable([{}]), new Error('log record 1 is not a durable-state record ({set?, patch?})'));
     assert.throws(() => foldDurable([{ set: { a: 1 } }, { patch: { a: { set: { b: 2 } } } }]), new Error('log record 2 patches field "a", which is not an object'));
   });
 });

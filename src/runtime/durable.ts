@@ -62,7 +62,9 @@ export function durableDelta(before: Fields | undefined, after: Fields): Durable
 export function foldDurable(records: readonly unknown[]): Fields | undefined {
   let fields: Record<string, unknown> | undefined;
   records.forEach((r, i) => {
-    if (!isRecord(r) || (r.set !== undefined && !isRecord(r.set)) || (r.patch !== undefined && !isRecord(r.patch))) {
+    const keys = isRecord(r) ? Object.keys(r) : [];
+    if (!isRecord(r) || keys.length === 0 || keys.some((k) => k !== 'set' && k !== 'patch')
+      || (r.set !== undefined && !isRecord(r.set)) || (r.patch !== undefined && !isRecord(r.patch))) {
       throw new Error(`log record ${i + 1} is not a durable-state record ({set?, patch?})`);
     }
     const rec = r as DurableRecord;

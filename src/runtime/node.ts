@@ -178,10 +178,10 @@ export class RuntimeNode {
 
   private receive(from: string, body: Plain): void {
     if (this.cut.has(from)) return;
-    this.detector.heartbeat(from, performance.now());
     if (!this.options.instance.topo.index.has(from)) {
       return this.warn('message-dropped', `message from ${JSON.stringify(from)}, which is not a node of this instance`);
     }
+    this.detector.heartbeat(from, performance.now());
     if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as Message).type !== 'string') {
       return this.warn('message-dropped', `message from ${from} is not an object with a string "type"`);
     }
